@@ -1,0 +1,81 @@
+/**
+ * meshgate's error model: every error thrown by meshgate is a {@link MeshgateError}
+ * carrying a stable `code` from {@link ERROR_CODES}. Code never branches on
+ * `err.message`; it branches on `err.code`. `docs/errors.md` lists the same codes, and
+ * `test/errors.test.ts` keeps the two in step (modelled on fastify's `lib/errors.js`).
+ *
+ * To add a code: add it here with its area and a one-line description, then add a row to
+ * docs/errors.md. This module imports nothing so every layer may use it.
+ */
+
+/** Every stable error code, with the area it belongs to and what it means. */
+export const ERROR_CODES = {
+  // protocol: the bitchat wire codec (bitchat-spec.md §2-§5, §7)
+  MG_ERR_FRAME_TOO_SHORT: { area: 'protocol', description: 'A frame is shorter than its header or than the lengths its header declares.' },
+  MG_ERR_FRAME_TOO_LARGE: { area: 'protocol', description: 'A frame or payload exceeds a size cap (v1 payload 65,535 bytes; link frame cap).' },
+  MG_ERR_BAD_VERSION: { area: 'protocol', description: 'The version byte is not 1 or 2.' },
+  MG_ERR_BAD_LENGTH: { area: 'protocol', description: 'A declared length is inconsistent (payload shorter than its original-size field, route count overruns).' },
+  MG_ERR_BAD_PADDING: { area: 'protocol', description: 'PKCS#7 padding bytes are malformed.' },
+  MG_ERR_DECOMPRESS: { area: 'protocol', description: 'Raw DEFLATE payload failed to inflate, or its inflated size differs from the declared size.' },
+  MG_ERR_COMPRESSION_BOMB: { area: 'protocol', description: 'Declared original size exceeds the cap (10,485,760 bytes) or the 50,000:1 ratio guard.' },
+  MG_ERR_BAD_SIGNATURE: { area: 'protocol', description: 'An Ed25519 signature is missing where required or does not verify.' },
+  MG_ERR_BAD_KEY: { area: 'protocol', description: 'A public or private key has the wrong length or encoding.' },
+  MG_ERR_BAD_TLV: { area: 'protocol', description: 'A TLV record overruns its container or has an invalid value length.' },
+  MG_ERR_BAD_ANNOUNCE: { area: 'protocol', description: 'An announce lacks its Noise or signing key, or its sender ID does not match its Noise key.' },
+  MG_ERR_BAD_FRAGMENT: { area: 'protocol', description: 'A fragment payload is malformed (index >= total, total 0 or > 256, short header).' },
+  MG_ERR_FRAGMENT_LIMIT: { area: 'protocol', description: 'Fragment reassembly limits hit (concurrent sets, bytes per set, total bytes).' },
+  MG_ERR_BAD_GCS: { area: 'protocol', description: 'A Golomb-coded set is malformed (P out of range, M zero, truncated bits).' },
+  MG_ERR_BAD_HEX: { area: 'protocol', description: 'A hex string is malformed or has the wrong length.' },
+  MG_ERR_BAD_PACKET_JSON: { area: 'protocol', description: 'A packet JSON object (CLI `packet encode`) has a missing or invalid field.' },
+  // mesh: the relay engine (bitchat-spec.md §3, §6)
+  MG_ERR_DUPLICATE: { area: 'mesh', description: 'A packet was already seen within the duplicate-suppression window.' },
+  MG_ERR_TTL_EXPIRED: { area: 'mesh', description: 'A packet arrived with TTL 0 and cannot be processed further.' },
+  MG_ERR_OWN_PACKET: { area: 'mesh', description: 'A packet claims this gateway as sender (echo or spoof).' },
+  MG_ERR_STALE_TIMESTAMP: { area: 'mesh', description: 'A packet timestamp is outside the accepted clock skew window.' },
+  MG_ERR_KEY_PIN_MISMATCH: { area: 'mesh', description: 'An announce carries a signing key different from the one pinned for its Noise key (TOFU).' },
+  MG_ERR_CLOCK_UNSYNCED: { area: 'mesh', description: 'The gateway refused to originate a packet because its clock is not known to be synchronised.' },
+  // link: link adapters and the gateway-to-gateway link
+  MG_ERR_LINK_CLOSED: { area: 'link', description: 'A send was attempted on a closed link.' },
+  MG_ERR_LINK_QUEUE_FULL: { area: 'link', description: 'A link egress queue is full; the frame was dropped.' },
+  MG_ERR_LINK_FRAME_TOO_LARGE: { area: 'link', description: 'A link received or was asked to send a frame over its frame-size cap.' },
+  MG_ERR_LINK_PROTOCOL: { area: 'link', description: 'A link peer broke the link protocol (bad framing, unexpected message).' },
+  MG_ERR_HELLO_FAILED: { area: 'link', description: 'The gateway-link hello failed: bad version, bad signature, peer ID mismatch or timeout.' },
+  MG_ERR_LINK_CONNECT: { area: 'link', description: 'Dialling a link endpoint failed.' },
+  // storage
+  MG_ERR_STORAGE: { area: 'storage', description: 'The SQLite store failed (disk full, corrupt, locked).' },
+  MG_ERR_MIGRATION: { area: 'storage', description: 'A schema migration failed or the database is newer than this build.' },
+  MG_ERR_IDENTITY: { area: 'storage', description: 'Identity key files are unreadable, malformed or have unsafe permissions.' },
+  // config
+  MG_ERR_CONFIG_INVALID: { area: 'config', description: 'The configuration file, an environment variable or a flag failed validation; the message names the field.' },
+  MG_ERR_CONFIG_READ: { area: 'config', description: 'The configuration file could not be read or parsed as YAML.' },
+  // cli
+  MG_ERR_CLI_USAGE: { area: 'cli', description: 'A CLI command was given invalid arguments.' },
+} as const;
+
+/** A stable meshgate error code, e.g. `MG_ERR_FRAME_TOO_SHORT`. */
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+/**
+ * Base class of every meshgate error. `code` is stable and documented in docs/errors.md;
+ * `details` holds structured context (never secrets).
+ */
+export class MeshgateError extends Error {
+  readonly code: ErrorCode;
+  readonly details: Readonly<Record<string, unknown>> | undefined;
+  constructor(code: ErrorCode, message: string, details?: Record<string, unknown>) {
+    super(`${code}: ${message}`);
+    this.name = 'MeshgateError';
+    this.code = code;
+    this.details = details;
+  }
+}
+
+/** True when `err` is a MeshgateError (optionally with the given code). */
+export function isMeshgateError(err: unknown, code?: ErrorCode): err is MeshgateError {
+  return err instanceof MeshgateError && (code === undefined || err.code === code);
+}
+
+/** The code of a MeshgateError, or `MG_ERR_UNKNOWN` label for anything else (for counters). */
+export function errorCodeOf(err: unknown): ErrorCode | 'MG_ERR_UNKNOWN' {
+  return err instanceof MeshgateError ? err.code : 'MG_ERR_UNKNOWN';
+}
