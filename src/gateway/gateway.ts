@@ -1,0 +1,210 @@
+/**
+ * The composition root: builds every component from a frozen config and starts them in
+ * dependency order (storage → identity → clock probe → mesh engine → link adapters →
+ * status server); stops them in reverse (SQLite closes last).
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Link, LinkAdapter } from '../ports/link.js';
+import type { Logger } from '../ports/logger.js';
+import type { Clock, TimerHandle } from '../ports/clock.js';
+import { MeshEngine, ClockState } from '../mesh/index.js';
+import { LanTcpLinkAdapter } from '../links/lan-tcp/index.js';
+import { WsGatewayLinkAdapter } from '../overlay/transports/ws-adapter.js';
+import { openDatabase, SqlitePeerStore, SqliteCounterStore, type Database } from '../storage/index.js';
+import { loadOrCreateIdentity } from './identity-store.js';
+import type { GatewayConfig } from './config.js';
+import { probeClockSync } from './clock-sync.js';
+import { SystemClock } from './system-clock.js';
+import { StatusServer } from '../web/status-server.js';
+import { toHex } from '../protocol/hex.js';
+import type { IdentityKeys } from '../protocol/keys.js';
+
+/** meshgate's version, shown on /api/status. */
+export const MESHGATE_VERSION = '0.1.0';
+/** How often (ms) clock synchronisation is re-probed in `auto` mode. */
+export const CLOCK_PROBE_INTERVAL_MS = 60_000;
+
+export interface GatewayComponents {
+  logger: Logger;
+  clock?: Clock;
+}
+
+export interface ListenPorts {
+  http: number | undefined;
+  lan: number | undefined;
+  gateway: number | undefined;
+}
+
+/** One running meshgate: `start()`, `stop()`, `status()`. */
+export class Gateway {
+  readonly config: Readonly<GatewayConfig>;
+  private readonly logger: Logger;
+  private readonly clock: Clock;
+  private db: Database | undefined;
+  private engine: MeshEngine | undefined;
+  private readonly clockState = new ClockState();
+  private readonly adapters: LinkAdapter[] = [];
+  private lan: LanTcpLinkAdapter | undefined;
+  private ws: WsGatewayLinkAdapter | undefined;
+  private http: StatusServer | undefined;
+  private readonly links = new Map<string, Link>();
+  private identity: { keys: IdentityKeys; peerId: string } | undefined;
+  private startedAt = 0;
+  private probeTimer: TimerHandle | undefined;
+  private stopped = false;
+
+  constructor(components: GatewayComponents, config: Readonly<GatewayConfig>) {
+    this.config = config;
+    this.logger = components.logger;
+    this.clock = components.clock ?? new SystemClock();
+  }
+
+  get peerId(): string {
+    if (!this.identity) throw new Error('gateway not started');
+    return this.identity.peerId;
+  }
+
+  /** Bound ports (useful when the config asked for port 0). */
+  get ports(): ListenPorts {
+    return { http: this.http?.port, lan: this.lan?.address()?.port, gateway: this.ws?.address()?.port };
+  }
+
+  get meshEngine(): MeshEngine {
+    if (!this.engine) throw new Error('gateway not started');
+    return this.engine;
+  }
+
+  async start(): Promise<void> {
+    const cfg = this.config;
+    this.startedAt = this.clock.now();
+    mkdirSync(cfg.stateDir, { recursive: true, mode: 0o700 });
+    this.db = openDatabase({ logger: this.logger.child({ component: 'storage' }) }, { path: join(cfg.stateDir, 'meshgate.db') });
+    const peerStore = new SqlitePeerStore(this.db);
+    const counters = new SqliteCounterStore(this.db);
+    counters.increment('starts');
+    const id = loadOrCreateIdentity({ logger: this.logger.child({ component: 'identity' }) }, { stateDir: cfg.stateDir });
+    this.identity = { keys: id.keys, peerId: id.peerId };
+    if (id.created) this.logger.info({ peerId: id.peerId }, 'created a new identity');
+
+    await this.probeClock();
+    this.engine = new MeshEngine(
+      { clock: this.clock, logger: this.logger.child({ component: 'mesh' }), peerStore, clockState: this.clockState, identity: this.identity },
+      {
+        nickname: cfg.nickname,
+        dedupCapacity: cfg.mesh.dedupCapacity,
+        dedupWindowMs: cfg.mesh.dedupWindowMs,
+        announceIntervalMinMs: cfg.mesh.announceIntervalMinMs,
+        announceIntervalMaxMs: cfg.mesh.announceIntervalMaxMs,
+        peerExpiryMs: cfg.mesh.peerExpiryMs,
+        maxClockSkewMs: cfg.mesh.maxClockSkewMs,
+        relayJitter: cfg.mesh.relayJitter,
+      },
+    );
+    this.engine.start();
+
+    const now = () => this.clock.now();
+    if (cfg.lan.enabled) {
+      this.lan = new LanTcpLinkAdapter(
+        { logger: this.logger.child({ component: 'lan-tcp' }), clock: this.clock },
+        { listen: { host: cfg.lan.host, port: cfg.lan.port }, peers: cfg.lan.peers.map(parseHostPort), maxFrameBytes: cfg.lan.maxFrameBytes },
+      );
+      this.adapters.push(this.lan);
+    }
+    if (cfg.gateway.enabled) {
+      this.ws = new WsGatewayLinkAdapter(
+        { logger: this.logger.child({ component: 'ws-gateway' }), identity: this.identity, now },
+        { listen: { host: cfg.gateway.host, port: cfg.gateway.port }, peers: [...cfg.gateway.peers], nickname: cfg.nickname, helloTimeoutMs: cfg.gateway.helloTimeoutMs },
+      );
+      this.adapters.push(this.ws);
+    }
+    for (const adapter of this.adapters) {
+      adapter.on('link', (link) => this.attach(link));
+      adapter.on('error', (err) => this.logger.debug({ err: String(err) }, 'link adapter error'));
+      await adapter.start();
+    }
+    this.http = new StatusServer({ logger: this.logger.child({ component: 'http' }), getStatus: () => this.status() }, { host: cfg.http.host, port: cfg.http.port });
+    await this.http.start();
+  }
+
+  private attach(link: Link): void {
+    this.links.set(link.id, link);
+    link.on('close', () => this.links.delete(link.id));
+    this.engine?.addLink(link);
+    this.logger.info({ link: link.id, kind: link.kind, remote: link.remoteAddress, peer: link.remotePeerId }, 'link up');
+  }
+
+  private async probeClock(): Promise<void> {
+    const r = await probeClockSync(this.config.clock.source);
+    if (this.stopped) return;
+    const was = this.clockState.isSynchronized();
+    this.clockState.set(r.synchronized, r.source, r.detail, this.clock.now());
+    if (was !== r.synchronized) this.logger.info({ synchronized: r.synchronized, source: r.source, detail: r.detail }, 'clock state');
+    if (this.config.clock.source === 'auto') {
+      this.probeTimer = this.clock.setTimeout(() => void this.probeClock(), CLOCK_PROBE_INTERVAL_MS);
+    }
+  }
+
+  /** Snapshot for /api/status (see docs/status-api.md). */
+  status(): Record<string, unknown> {
+    const engineStats = this.engine?.stats();
+    const drops: Record<string, number> = {};
+    const add = (d: Record<string, number> | undefined) => {
+      for (const [k, v] of Object.entries(d ?? {})) drops[k] = (drops[k] ?? 0) + v;
+    };
+    const links = [...this.links.values()].map((l) => {
+      const s = l.stats();
+      const engineDrops = engineStats?.perLink[l.id]?.dropsByCode ?? {};
+      const merged: Record<string, number> = { ...s.drops };
+      for (const [k, v] of Object.entries(engineDrops)) merged[k] = (merged[k] ?? 0) + v;
+      add(s.drops);
+      return { id: l.id, kind: l.kind, isGatewayLink: l.isGatewayLink, remoteAddress: l.remoteAddress ?? null, remotePeerId: l.remotePeerId ?? null, ...s, drops: merged };
+    });
+    add(engineStats?.dropsByCode);
+    return {
+      peerId: this.identity?.peerId ?? null,
+      nickname: this.config.nickname,
+      version: MESHGATE_VERSION,
+      startedAt: this.startedAt,
+      uptimeMs: this.clock.now() - this.startedAt,
+      clock: this.clockState.snapshot(),
+      listen: this.ports,
+      identity: this.identity
+        ? { noisePublicKey: toHex(this.identity.keys.noisePublicKey), signingPublicKey: toHex(this.identity.keys.signingPublicKey) }
+        : null,
+      relay: engineStats
+        ? { received: engineStats.received, accepted: engineStats.accepted, relayed: engineStats.relayed, originated: engineStats.originated, duplicates: engineStats.duplicates, unverified: engineStats.unverified }
+        : null,
+      links,
+      peers: this.engine?.peers() ?? [],
+      drops,
+      adapters: { ws: this.ws?.stats() ?? null },
+    };
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.probeTimer) this.clock.clearTimeout(this.probeTimer);
+    await this.http?.stop();
+    for (const a of [...this.adapters].reverse()) {
+      try {
+        await a.stop();
+      } catch (err) {
+        this.logger.warn({ err: String(err) }, 'adapter stop failed');
+      }
+    }
+    this.engine?.stop();
+    this.db?.close();
+    this.db = undefined;
+  }
+}
+
+function parseHostPort(s: string): { host: string; port: number } {
+  const i = s.lastIndexOf(':');
+  return { host: s.slice(0, i).replace(/^\[|\]$/g, ''), port: Number(s.slice(i + 1)) };
+}
+
+/** Build a gateway (not started). Library entry point: `import { createGateway } from 'meshgate'`. */
+export function createGateway(components: GatewayComponents, config: Readonly<GatewayConfig>): Gateway {
+  return new Gateway(components, config);
+}

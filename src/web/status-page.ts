@@ -1,0 +1,47 @@
+/**
+ * The operator's status page (first cut): one self-contained HTML document that polls
+ * `/api/status` every 2 s and renders identity, clock, links, peers and drops.
+ * No external assets (the appliance may have no internet).
+ */
+export const STATUS_PAGE_HTML = `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>meshgate status</title>
+<style>
+body{font-family:system-ui,sans-serif;margin:1.5rem;color:#222;background:#fafafa}
+h1{font-size:1.4rem;margin:0 0 .5rem}h2{font-size:1.1rem;margin:1.2rem 0 .4rem}
+table{border-collapse:collapse;width:100%;background:#fff}th,td{border:1px solid #ddd;padding:.3rem .5rem;text-align:left;font-size:.9rem}
+th{background:#f0f0f0}.ok{color:#17803d}.bad{color:#b42318}code{font-size:.85rem}#err{color:#b42318}
+</style></head>
+<body>
+<h1>meshgate <span id="ver"></span></h1>
+<div id="err"></div>
+<table><tbody id="summary"></tbody></table>
+<h2>Links</h2><table><thead><tr><th>link</th><th>kind</th><th>remote</th><th>frames in/out</th><th>bytes in/out</th><th>drops</th></tr></thead><tbody id="links"></tbody></table>
+<h2>Peers</h2><table><thead><tr><th>peer ID</th><th>nickname</th><th>last seen</th><th>link</th><th>hops</th></tr></thead><tbody id="peers"></tbody></table>
+<h2>Drops by error code</h2><table><thead><tr><th>code</th><th>count</th></tr></thead><tbody id="drops"></tbody></table>
+<script>
+const esc = (s) => String(s ?? '').replace(/[&<>"]/g, (c) => ({'&':'&amp;','<':'&lt;','>':'&gt;','"':'&quot;'}[c]));
+const row = (cells) => '<tr>' + cells.map((c) => '<td>' + c + '</td>').join('') + '</tr>';
+const ago = (t) => t ? Math.round((Date.now() - t) / 1000) + ' s ago' : '';
+const fmtDrops = (d) => Object.entries(d || {}).map(([k, v]) => esc(k) + ': ' + v).join('<br>');
+async function refresh() {
+  try {
+    const r = await fetch('/api/status');
+    const s = await r.json();
+    document.getElementById('err').textContent = '';
+    document.getElementById('ver').textContent = 'v' + s.version;
+    const clock = s.clock.synchronized ? '<span class="ok">synchronised</span>' : '<span class="bad">not synchronised</span>';
+    document.getElementById('summary').innerHTML =
+      row(['peer ID', '<code>' + esc(s.peerId) + '</code>']) + row(['nickname', esc(s.nickname)]) +
+      row(['uptime', Math.round(s.uptimeMs / 1000) + ' s']) + row(['clock', clock + ' (' + esc(s.clock.source) + ': ' + esc(s.clock.detail) + ')']) +
+      row(['relay', 'received ' + s.relay.received + ', relayed ' + s.relay.relayed + ', duplicates ' + s.relay.duplicates]) +
+      row(['listening', esc(JSON.stringify(s.listen))]);
+    document.getElementById('links').innerHTML = s.links.map((l) => row([esc(l.id), esc(l.kind) + (l.isGatewayLink ? ' (gateway ' + esc(l.remotePeerId) + ')' : ''), esc(l.remoteAddress), l.framesIn + ' / ' + l.framesOut, l.bytesIn + ' / ' + l.bytesOut, fmtDrops(l.drops)])).join('');
+    document.getElementById('peers').innerHTML = s.peers.map((p) => row(['<code>' + esc(p.peerId) + '</code>', esc(p.nickname), ago(p.lastSeen), esc(p.directLinkId || p.viaLinkId), p.hops])).join('');
+    document.getElementById('drops').innerHTML = Object.entries(s.drops).map(([k, v]) => row([esc(k), v])).join('');
+  } catch (e) { document.getElementById('err').textContent = 'status unavailable: ' + e; }
+}
+refresh(); setInterval(refresh, 2000);
+</script>
+</body></html>
+`;
