@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 const SRC = fileURLToPath(new URL('../../src/', import.meta.url));
 const CORE = ['protocol', 'mesh', 'routing', 'detection', 'qos', 'ledger', 'sync'];
 const FORBIDDEN_IMPORT = /from\s+['"](node:)?(net|dgram|fs|fs\/promises|http|https|http2|child_process|tls)['"]|from\s+['"](ws|better-sqlite3|serialport|pino|@stoprocent\/[a-z-]+)['"]/;
-const FORBIDDEN_CALL = /\bDate\.now\(|\bsetTimeout\(|\bsetInterval\(|\bsetImmediate\(|\bnew Date\(\)/;
+const FORBIDDEN_CALL = /\bDate\.now\(|(?<![.\w])setTimeout\(|(?<![.\w])setInterval\(|(?<![.\w])setImmediate\(|\bnew Date\(\)/;
 
 function tsFiles(dir: string): string[] {
   if (!existsSync(dir)) return [];
