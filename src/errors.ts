@@ -41,6 +41,7 @@ export const ERROR_CODES = {
   MG_ERR_LINK_PROTOCOL: { area: 'link', description: 'A link peer broke the link protocol (bad framing, unexpected message).' },
   MG_ERR_HELLO_FAILED: { area: 'link', description: 'The gateway-link hello failed: bad version, bad signature, peer ID mismatch or timeout.' },
   MG_ERR_LINK_CONNECT: { area: 'link', description: 'Dialling a link endpoint failed.' },
+  MG_ERR_LINK_LISTEN: { area: 'link', description: 'A link listener could not bind its address (port in use, permission denied).' },
   // storage
   MG_ERR_STORAGE: { area: 'storage', description: 'The SQLite store failed (disk full, corrupt, locked).' },
   MG_ERR_MIGRATION: { area: 'storage', description: 'A schema migration failed or the database is newer than this build.' },
@@ -50,6 +51,8 @@ export const ERROR_CODES = {
   MG_ERR_CONFIG_READ: { area: 'config', description: 'The configuration file could not be read or parsed as YAML.' },
   // cli
   MG_ERR_CLI_USAGE: { area: 'cli', description: 'A CLI command was given invalid arguments.' },
+  // general
+  MG_ERR_UNKNOWN: { area: 'general', description: 'An unexpected error that is not a MeshgateError (a bug): counted under this code and logged.' },
 } as const;
 
 /** A stable meshgate error code, e.g. `MG_ERR_FRAME_TOO_SHORT`. */
@@ -75,7 +78,7 @@ export function isMeshgateError(err: unknown, code?: ErrorCode): err is Meshgate
   return err instanceof MeshgateError && (code === undefined || err.code === code);
 }
 
-/** The code of a MeshgateError, or `MG_ERR_UNKNOWN` label for anything else (for counters). */
-export function errorCodeOf(err: unknown): ErrorCode | 'MG_ERR_UNKNOWN' {
+/** The code of a MeshgateError, or `MG_ERR_UNKNOWN` for anything else (for counters). */
+export function errorCodeOf(err: unknown): ErrorCode {
   return err instanceof MeshgateError ? err.code : 'MG_ERR_UNKNOWN';
 }
