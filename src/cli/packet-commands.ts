@@ -23,7 +23,15 @@ export function decodeHexToJson(hex: string): Record<string, unknown> {
   const frame = decodePacket(fromHex(hex));
   const json: Record<string, unknown> = { ...packetToJson(frame) };
   if (frame.packet.type === MessageType.ANNOUNCE) {
-    const a = decodeAnnounce(frame.packet.payload);
+    let a;
+    try {
+      a = decodeAnnounce(frame.packet.payload);
+    } catch (err) {
+      // the packet itself decoded; say why its TLVs did not
+      json.announce = null;
+      json.announceError = err instanceof MeshgateError ? err.message : String(err);
+      return json;
+    }
     json.announce = {
       nickname: a.nickname,
       noisePublicKey: toHex(a.noisePublicKey),

@@ -85,7 +85,6 @@ export class Gateway {
     counters.increment('starts');
     const id = loadOrCreateIdentity({ logger: this.logger.child({ component: 'identity' }) }, { stateDir: cfg.stateDir });
     this.identity = { keys: id.keys, peerId: id.peerId };
-    if (id.created) this.logger.info({ peerId: id.peerId }, 'created a new identity');
 
     await this.probeClock();
     this.engine = new MeshEngine(
@@ -106,7 +105,7 @@ export class Gateway {
     const now = () => this.clock.now();
     if (cfg.lan.enabled) {
       this.lan = new LanTcpLinkAdapter(
-        { logger: this.logger.child({ component: 'lan-tcp' }), clock: this.clock },
+        { logger: this.logger, clock: this.clock },
         { listen: { host: cfg.lan.host, port: cfg.lan.port }, peers: cfg.lan.peers.map(parseHostPort), maxFrameBytes: cfg.lan.maxFrameBytes },
       );
       this.adapters.push(this.lan);
