@@ -11,7 +11,7 @@
  *   `Services/BLE/BLEReceivePipeline.swift`, `context(for:)`). iOS does not de-duplicate
  *   fragments (type 0x20) this way; that policy belongs to the caller.
  */
-import { createHash } from 'node:crypto';
+import { createHash, hash } from 'node:crypto';
 
 /** Length of a gossip-sync packet ID in bytes. */
 export const PACKET_ID_SIZE = 16;
@@ -65,7 +65,8 @@ export function packetIdHex(type: number, senderID: Uint8Array, timestamp: numbe
  * @param payload the packet's (decompressed) payload.
  */
 export function duplicateKey(senderID: Uint8Array, timestamp: number | bigint, type: number, payload: Uint8Array): string {
-  const digest = createHash('sha256').update(payload).digest();
+  // crypto.hash (one-shot, Node >= 20.12) is about twice as fast as createHash for small inputs
+  const digest8 = hash('sha256', payload, 'hex').slice(0, 8);
   const sender = Buffer.from(senderID.buffer, senderID.byteOffset, senderID.byteLength).toString('hex');
-  return `${sender}-${timestamp.toString()}-${type}-${digest.toString('hex', 0, 4)}`;
+  return `${sender}-${timestamp.toString()}-${type}-${digest8}`;
 }

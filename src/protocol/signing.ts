@@ -10,7 +10,7 @@
 import type { KeyObject } from 'node:crypto';
 import { FLAGS_OFFSET, TTL_OFFSET, encodePacket } from './codec.js';
 import { ed25519Sign, ed25519Verify } from './keys.js';
-import { pad } from './padding.js';
+import { optimalBlockSize } from './padding.js';
 import { Flags, type BitchatPacket, type DecodedFrame } from './packet.js';
 
 /** The signing preimage of a packet being originated (encodes it with TTL 0, RSR clear, padded). */
@@ -24,11 +24,15 @@ export function signingPreimage(packet: BitchatPacket): Uint8Array {
 /** The signing preimage of a received frame, from its own bytes (no re-encoding). */
 export function framePreimage(frame: DecodedFrame): Uint8Array {
   const end = frame.signatureOffset >= 0 ? frame.signatureOffset : frame.length;
-  const region = new Uint8Array(end);
-  region.set(frame.bytes.subarray(0, end));
-  region[TTL_OFFSET] = 0;
-  region[FLAGS_OFFSET] &= ~(Flags.HAS_SIGNATURE | Flags.IS_RSR);
-  return pad(region);
+  // one allocation: the padded size is known up front (see padding.ts)
+  const target = optimalBlockSize(end);
+  const padLen = target - end;
+  const out = new Uint8Array(padLen > 0 && padLen <= 255 ? target : end);
+  out.set(frame.bytes.subarray(0, end));
+  out[TTL_OFFSET] = 0;
+  out[FLAGS_OFFSET] &= ~(Flags.HAS_SIGNATURE | Flags.IS_RSR);
+  if (out.length > end) out.fill(padLen, end);
+  return out;
 }
 
 /**
