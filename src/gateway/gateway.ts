@@ -140,7 +140,7 @@ export class Gateway {
     this.clockState.set(r.synchronized, r.source, r.detail, this.clock.now());
     if (was !== r.synchronized) this.logger.info({ synchronized: r.synchronized, source: r.source, detail: r.detail }, 'clock state');
     if (this.config.clock.source === 'auto') {
-      this.probeTimer = this.clock.setTimeout(() => void this.probeClock(), CLOCK_PROBE_INTERVAL_MS);
+      this.probeTimer = this.clock.setTimer(() => void this.probeClock(), CLOCK_PROBE_INTERVAL_MS);
     }
   }
 
@@ -183,7 +183,7 @@ export class Gateway {
 
   async stop(): Promise<void> {
     this.stopped = true;
-    if (this.probeTimer) this.clock.clearTimeout(this.probeTimer);
+    if (this.probeTimer) this.clock.clearTimer(this.probeTimer);
     await this.http?.stop();
     for (const a of [...this.adapters].reverse()) {
       try {

@@ -12,14 +12,14 @@ export class SystemClock implements Clock {
     return Date.now();
   }
 
-  setTimeout(fn: () => void, ms: number): TimerHandle {
+  setTimer(fn: () => void, ms: number): TimerHandle {
     const timer = setTimeout(fn, ms);
     timer.unref();
     const h: RealHandle = { id: this.nextId++, timer };
     return h;
   }
 
-  clearTimeout(handle: TimerHandle): void {
+  clearTimer(handle: TimerHandle): void {
     const t = (handle as Partial<RealHandle>).timer;
     if (t) clearTimeout(t);
   }

@@ -77,7 +77,7 @@ export class Announcer {
 
   /** Cancel the periodic timer. */
   stop(): void {
-    if (this.timer !== undefined) this.c.clock.clearTimeout(this.timer);
+    if (this.timer !== undefined) this.c.clock.clearTimer(this.timer);
     this.timer = undefined;
   }
 
@@ -142,7 +142,7 @@ export class Announcer {
   private arm(): void {
     const span = this.intervalMaxMs - this.intervalMinMs;
     const delay = this.intervalMinMs + Math.floor(this.c.random() * (span + 1));
-    this.timer = this.c.clock.setTimeout(() => {
+    this.timer = this.c.clock.setTimer(() => {
       this.timer = undefined;
       this.announceOn(this.c.linkIds());
       this.arm();

@@ -157,7 +157,7 @@ export class MeshEngine {
   stop(): void {
     this.running = false;
     this.announcer.stop();
-    if (this.sweepTimer !== undefined) this.clock.clearTimeout(this.sweepTimer);
+    if (this.sweepTimer !== undefined) this.clock.clearTimer(this.sweepTimer);
     this.sweepTimer = undefined;
     this.unsubscribeClock?.();
     this.unsubscribeClock = undefined;
@@ -331,7 +331,7 @@ export class MeshEngine {
   // ---- housekeeping ------------------------------------------------------------------
 
   private armSweep(): void {
-    this.sweepTimer = this.clock.setTimeout(() => {
+    this.sweepTimer = this.clock.setTimer(() => {
       this.sweepTimer = undefined;
       this.sweep();
       if (this.running) this.armSweep();

@@ -63,7 +63,7 @@ export class RelayScheduler {
       this.overflowCount++;
       return false;
     }
-    const timer = this.clock.setTimeout(() => {
+    const timer = this.clock.setTimer(() => {
       const p = this.pending.get(key);
       if (!p) return;
       this.pending.delete(key);
@@ -103,7 +103,7 @@ export class RelayScheduler {
       if (i < 0) continue;
       p.targets.splice(i, 1);
       if (p.targets.length === 0) {
-        this.clock.clearTimeout(p.timer);
+        this.clock.clearTimer(p.timer);
         this.pending.delete(key);
       }
     }
@@ -122,14 +122,14 @@ export class RelayScheduler {
   private cancel(key: string): void {
     const p = this.pending.get(key);
     if (!p) return;
-    this.clock.clearTimeout(p.timer);
+    this.clock.clearTimer(p.timer);
     this.pending.delete(key);
     this.cancelledCount++;
   }
 
   /** Cancel every waiting relay (engine stop). */
   clear(): void {
-    for (const p of this.pending.values()) this.clock.clearTimeout(p.timer);
+    for (const p of this.pending.values()) this.clock.clearTimer(p.timer);
     this.pending.clear();
   }
 

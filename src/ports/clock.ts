@@ -11,9 +11,9 @@ export interface Clock {
   /** Milliseconds since the Unix epoch (may be virtual). */
   now(): number;
   /** Run `fn` once after `ms` milliseconds (ms >= 0). */
-  setTimeout(fn: () => void, ms: number): TimerHandle;
+  setTimer(fn: () => void, ms: number): TimerHandle;
   /** Cancel a timer; cancelling an already-fired or unknown timer is a no-op. */
-  clearTimeout(handle: TimerHandle): void;
+  clearTimer(handle: TimerHandle): void;
 }
 
 interface PendingTimer {
@@ -42,13 +42,13 @@ export class ManualClock implements Clock {
     return this.current;
   }
 
-  setTimeout(fn: () => void, ms: number): TimerHandle {
+  setTimer(fn: () => void, ms: number): TimerHandle {
     const id = this.nextId++;
     this.timers.set(id, { id, at: this.current + Math.max(0, ms), seq: this.seq++, fn });
     return { id };
   }
 
-  clearTimeout(handle: TimerHandle): void {
+  clearTimer(handle: TimerHandle): void {
     this.timers.delete(handle.id);
   }
 

@@ -44,7 +44,7 @@ export class FakeLink extends BaseLink {
     if (!other) return true;
     const copy = frame.slice();
     if (this.latencyMs === 0) other.deliver(copy);
-    else this.clock.setTimeout(() => other.deliver(copy), this.latencyMs);
+    else this.clock.setTimer(() => other.deliver(copy), this.latencyMs);
     return true;
   }
 

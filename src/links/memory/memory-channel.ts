@@ -122,7 +122,7 @@ export class MemoryChannel {
     this.head = 0;
     this.frames = 0;
     this.done = true;
-    if (this.timer) this.c.clock.clearTimeout(this.timer);
+    if (this.timer) this.c.clock.clearTimer(this.timer);
     this.timer = undefined;
   }
 
@@ -136,7 +136,7 @@ export class MemoryChannel {
   private schedule(): void {
     if (this.timer || this.head >= this.queue.length) return;
     const delay = Math.max(0, this.queue[this.head].dueAt - this.c.clock.now());
-    this.timer = this.c.clock.setTimeout(() => this.fire(), delay);
+    this.timer = this.c.clock.setTimer(() => this.fire(), delay);
   }
 
   private fire(): void {
