@@ -3,3 +3,4 @@ export { BaseLink, DEFAULT_MAX_FRAME_BYTES } from './base-link.js';
 export type { BaseLinkInit } from './base-link.js';
 export * from './memory/index.js';
 export * from './lan-tcp/index.js';
+export { reconnectDelayMs, reconnectPolicy, DEFAULT_RECONNECT_POLICY, type ReconnectPolicy } from './backoff.js';

@@ -11,8 +11,6 @@ import {
   LengthPrefixDecoder,
   encodeLengthPrefixed,
   keepAliveBytes,
-  backoffDelayMs,
-  DEFAULT_BACKOFF,
   type LanTcpLinkAdapterInit,
 } from '../../src/links/lan-tcp/index.js';
 import { mulberry32 } from '../../src/links/memory/index.js';
@@ -153,22 +151,6 @@ describe('LengthPrefixDecoder', () => {
   });
 });
 
-describe('backoffDelayMs', () => {
-  test('grows by factor from initialMs, is capped at maxMs, and stays within the jitter band (property)', () => {
-    fc.assert(
-      fc.property(fc.integer({ min: 0, max: 40 }), fc.double({ min: 0, max: 0.999999, noNaN: true }), (attempt, r) => {
-        const d = backoffDelayMs(attempt, DEFAULT_BACKOFF, () => r);
-        const base = Math.min(60_000, 1_000 * 2 ** attempt);
-        assert.ok(d >= Math.floor(base * 0.8) && d <= Math.min(60_000, Math.ceil(base * 1.2)), `attempt ${attempt}: ${d}`);
-      }),
-    );
-    const mid = () => 0.5;
-    assert.deepEqual([0, 1, 2, 3, 10].map((a) => backoffDelayMs(a, DEFAULT_BACKOFF, mid)), [1_000, 2_000, 4_000, 8_000, 60_000]);
-    const rnd = mulberry32(3);
-    const spread = new Set(Array.from({ length: 20 }, () => backoffDelayMs(2, DEFAULT_BACKOFF, rnd)));
-    assert.ok(spread.size > 5, 'jitter spreads delays');
-  });
-});
 
 describe('LanTcpLinkAdapter', () => {
   test('an oversized declared length is counted, closes that connection, and the listener serves the next client', async () => {

@@ -5,5 +5,3 @@ export { LanTcpLink, formatAddress, DEFAULT_LAN_KEEPALIVE_MS, DEFAULT_LAN_IDLE_T
 export type { LanTcpLinkComponents, LanTcpLinkInit } from './lan-tcp-link.js';
 export { LengthPrefixDecoder, encodeLengthPrefixed, keepAliveBytes, LENGTH_PREFIX_BYTES } from './length-prefix-decoder.js';
 export type { DecodeResult, LengthPrefixDecoderInit } from './length-prefix-decoder.js';
-export { backoffDelayMs, DEFAULT_BACKOFF } from './backoff.js';
-export type { BackoffPolicy } from './backoff.js';

@@ -1,16 +1,17 @@
 /**
  * LanTcpLinkAdapter: the LinkAdapter for LAN / Wi-Fi Direct TCP links. It listens for
  * phones and peers and dials configured peers, re-dialling with exponential backoff and
- * jitter (see backoff.ts) whenever a dial fails or a dialled link drops, until `stop()`.
+ * jitter (see ../backoff.ts) whenever a dial fails or a dialled link drops, until `stop()`.
  * Framing and keep-alives are those of upstream Android's Wi-Fi Aware sockets
  * (bitchat-android `wifi-aware/SyncedSocket.kt`), see lan-tcp-link.ts.
  */
 import { createConnection, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { MeshgateError } from '../../errors.js';
 import type { Clock } from '../../ports/clock.js';
-import type { Link, LinkAdapter, LinkAdapterEvents } from '../../ports/link.js';
+import type { Link } from '../../ports/link.js';
+import { BaseLinkAdapter } from '../base-link-adapter.js';
 import type { Logger } from '../../ports/logger.js';
-import { backoffDelayMs, DEFAULT_BACKOFF, type BackoffPolicy } from './backoff.js';
+import { reconnectDelayMs, reconnectPolicy, type ReconnectPolicy } from '../backoff.js';
 import { formatAddress, LanTcpLink } from './lan-tcp-link.js';
 
 export interface LanTcpEndpoint {
@@ -40,7 +41,7 @@ export interface LanTcpLinkAdapterInit {
   /** Per-link cap on unsent bytes (default 1 MiB). */
   maxWriteBufferBytes?: number;
   /** Re-dial backoff (defaults: initialMs 1,000, maxMs 60,000, factor 2, jitter 0.2). */
-  reconnect?: Partial<BackoffPolicy>;
+  reconnect?: Partial<ReconnectPolicy>;
   /** Most open links; inbound connections over it are refused and counted (default 64). */
   maxConnections?: number;
   /** A dial that has not connected after this many ms fails (default 10,000). */
@@ -75,15 +76,15 @@ interface DialState {
  * Listener + dialler of {@link LanTcpLink}s.
  * - `start()` rejects with MG_ERR_LINK_LISTEN when the listen address cannot be bound.
  * - Dial failures are emitted as `error` events (MeshgateError MG_ERR_LINK_CONNECT) and
- *   re-dialled after `backoffDelayMs(attempt)`.
+ *   re-dialled after `reconnectDelayMs(attempt)` (src/links/backoff.ts).
  */
-export class LanTcpLinkAdapter implements LinkAdapter {
+export class LanTcpLinkAdapter extends BaseLinkAdapter {
   readonly kind = 'lan-tcp' as const;
   private readonly logger: Logger;
   private readonly now: () => number;
   private readonly random: () => number;
   private readonly init: LanTcpLinkAdapterInit;
-  private readonly backoff: BackoffPolicy;
+  private readonly backoff: ReconnectPolicy;
   private readonly maxConnections: number;
   private readonly connectTimeoutMs: number;
   private server: Server | undefined;
@@ -92,15 +93,16 @@ export class LanTcpLinkAdapter implements LinkAdapter {
   private state: 'idle' | 'started' | 'stopped' = 'idle';
   private nextLinkNo = 1;
   private readonly counters = { accepted: 0, refused: 0, dialled: 0, dialFailures: 0 };
-  private readonly listeners: { [E in keyof LinkAdapterEvents]: Set<LinkAdapterEvents[E]> } = { link: new Set(), error: new Set() };
 
   constructor(components: LanTcpLinkAdapterComponents, init: LanTcpLinkAdapterInit = {}) {
-    this.logger = components.logger.child({ component: 'lan-tcp' });
+    const logger = components.logger.child({ component: 'lan-tcp' });
+    super(logger);
+    this.logger = logger;
     const clock = components.clock;
     this.now = clock ? () => clock.now() : Date.now;
     this.random = components.random ?? Math.random;
     this.init = init;
-    this.backoff = { ...DEFAULT_BACKOFF, ...init.reconnect };
+    this.backoff = reconnectPolicy(init.reconnect);
     this.maxConnections = init.maxConnections ?? 64;
     this.connectTimeoutMs = init.connectTimeoutMs ?? 10_000;
   }
@@ -140,16 +142,7 @@ export class LanTcpLinkAdapter implements LinkAdapter {
     const closed = server ? new Promise<void>((resolve) => server.close(() => resolve())) : Promise.resolve();
     await Promise.all([...this.links].map((l) => l.close('adapter stopped')));
     await closed;
-    this.listeners.link.clear();
-    this.listeners.error.clear();
-  }
-
-  on<E extends keyof LinkAdapterEvents>(event: E, listener: LinkAdapterEvents[E]): void {
-    (this.listeners[event] as Set<LinkAdapterEvents[E]>).add(listener);
-  }
-
-  off<E extends keyof LinkAdapterEvents>(event: E, listener: LinkAdapterEvents[E]): void {
-    (this.listeners[event] as Set<LinkAdapterEvents[E]>).delete(listener);
+    this.clearListeners();
   }
 
   private listen(at: LanTcpEndpoint): Promise<void> {
@@ -224,7 +217,7 @@ export class LanTcpLinkAdapter implements LinkAdapter {
 
   private scheduleRedial(d: DialState): void {
     if (this.state !== 'started' || d.timer || d.socket || d.link) return;
-    const delay = backoffDelayMs(d.attempt++, this.backoff, this.random);
+    const delay = reconnectDelayMs(d.attempt++, this.backoff, this.random);
     this.logger.debug({ host: d.endpoint.host, port: d.endpoint.port, delay }, 're-dial scheduled');
     d.timer = setTimeout(() => {
       d.timer = undefined;
@@ -251,24 +244,12 @@ export class LanTcpLinkAdapter implements LinkAdapter {
       this.logger.debug({ link: link.id, reason }, 'link closed');
     });
     this.logger.debug({ link: link.id }, 'link open');
-    for (const l of this.listeners.link) {
-      try {
-        l(link);
-      } catch (err) {
-        this.logger.warn({ err }, 'link listener threw');
-      }
-    }
+    this.emit('link', link);
     return link;
   }
 
   private emitError(err: MeshgateError): void {
     this.logger.debug({ code: err.code, details: err.details }, err.message);
-    for (const l of this.listeners.error) {
-      try {
-        l(err);
-      } catch (e) {
-        this.logger.warn({ err: e }, 'error listener threw');
-      }
-    }
+    this.emit('error', err);
   }
 }

@@ -3,7 +3,8 @@
  * memory links (from {@link MemoryMedium.connect}) can be plugged into a gateway the same
  * way as LAN or BLE links. Modelled on libp2p's `packages/transport-memory`.
  */
-import type { Link, LinkAdapter, LinkAdapterEvents } from '../../ports/link.js';
+import type { Link } from '../../ports/link.js';
+import { BaseLinkAdapter } from '../base-link-adapter.js';
 import { silentLogger, type Logger } from '../../ports/logger.js';
 
 export interface MemoryLinkAdapterComponents {
@@ -16,7 +17,7 @@ export interface MemoryLinkAdapterInit {
 }
 
 /** Emits `link` for each link passed to {@link attach}; closes them all on `stop()`. */
-export class MemoryLinkAdapter implements LinkAdapter {
+export class MemoryLinkAdapter extends BaseLinkAdapter {
   readonly kind = 'memory' as const;
   private readonly logger: Logger;
   private readonly maxLinks: number;
@@ -24,10 +25,11 @@ export class MemoryLinkAdapter implements LinkAdapter {
   private pending: Link[] = [];
   private state: 'idle' | 'started' | 'stopped' = 'idle';
   private refusedCount = 0;
-  private readonly listeners: { [E in keyof LinkAdapterEvents]: Set<LinkAdapterEvents[E]> } = { link: new Set(), error: new Set() };
 
   constructor(components: MemoryLinkAdapterComponents = {}, init: MemoryLinkAdapterInit = {}) {
-    this.logger = (components.logger ?? silentLogger).child({ component: 'memory-adapter' });
+    const logger = (components.logger ?? silentLogger).child({ component: 'memory-adapter' });
+    super(logger);
+    this.logger = logger;
     this.maxLinks = init.maxLinks ?? 1_024;
   }
 
@@ -77,27 +79,12 @@ export class MemoryLinkAdapter implements LinkAdapter {
     this.pending = [];
     await Promise.all(all.map((l) => l.close('adapter stopped')));
     this.links.clear();
-    this.listeners.link.clear();
-    this.listeners.error.clear();
-  }
-
-  on<E extends keyof LinkAdapterEvents>(event: E, listener: LinkAdapterEvents[E]): void {
-    (this.listeners[event] as Set<LinkAdapterEvents[E]>).add(listener);
-  }
-
-  off<E extends keyof LinkAdapterEvents>(event: E, listener: LinkAdapterEvents[E]): void {
-    (this.listeners[event] as Set<LinkAdapterEvents[E]>).delete(listener);
+    this.clearListeners();
   }
 
   private accept(link: Link): void {
     this.links.add(link);
     link.on('close', () => this.links.delete(link));
-    for (const l of this.listeners.link) {
-      try {
-        l(link);
-      } catch (err) {
-        this.logger.warn({ err }, 'link listener threw');
-      }
-    }
+    this.emit('link', link);
   }
 }

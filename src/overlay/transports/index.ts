@@ -1,5 +1,5 @@
 /** Overlay transports (adapters, may do I/O): the WebSocket gateway link and its adapter. */
-export { DEFAULT_RECONNECT_POLICY, reconnectDelayMs, reconnectPolicy, type ReconnectPolicy } from './backoff.js';
+export { DEFAULT_RECONNECT_POLICY, reconnectDelayMs, reconnectPolicy, type ReconnectPolicy } from '../../links/backoff.js';
 export {
   CLOSE_GRACE_MS,
   DEFAULT_MAX_BUFFERED_BYTES,

@@ -11,11 +11,12 @@ import { randomBytes } from 'node:crypto';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import { MeshgateError } from '../../errors.js';
 import { DEFAULT_MAX_FRAME_BYTES } from '../../links/base-link.js';
-import type { Link, LinkAdapter, LinkAdapterEvents } from '../../ports/link.js';
+import type { Link } from '../../ports/link.js';
+import { BaseLinkAdapter } from '../../links/base-link-adapter.js';
 import type { Logger } from '../../ports/logger.js';
 import type { IdentityKeys } from '../../protocol/keys.js';
 import { HELLO_FAILURE_REASONS, HELLO_NONCE_BYTES, HelloHandshake, helloFailed, helloFailureReason, type HelloFailureReason, type HelloRole } from '../hello.js';
-import { reconnectDelayMs, reconnectPolicy, type ReconnectPolicy } from './backoff.js';
+import { reconnectDelayMs, reconnectPolicy, type ReconnectPolicy } from '../../links/backoff.js';
 import { CLOSE_GRACE_MS, closeReason, WsGatewayLink } from './ws-link.js';
 
 /** WebSocket close code sent when a hello fails (private-use range, RFC 6455 §7.4.2). */
@@ -93,7 +94,7 @@ const zeroReasons = (): Record<HelloFailureReason, number> =>
  *   listener cannot bind. Hello failures (MG_ERR_HELLO_FAILED, `details.reason`) and dial
  *   failures (MG_ERR_LINK_CONNECT) are emitted as `error` events, never thrown.
  */
-export class WsGatewayLinkAdapter implements LinkAdapter {
+export class WsGatewayLinkAdapter extends BaseLinkAdapter {
   readonly kind = 'ws-gateway' as const;
   private readonly logger: Logger;
   private readonly keys: IdentityKeys;
@@ -109,13 +110,13 @@ export class WsGatewayLinkAdapter implements LinkAdapter {
   private readonly sockets = new Set<WebSocket>();
   private readonly links = new Set<WsGatewayLink>();
   private readonly counters = { helloFailures: zeroReasons(), helloRefusals: zeroReasons(), dials: 0, accepted: 0, refused: 0 };
-  private readonly listeners: { [E in keyof LinkAdapterEvents]: Set<LinkAdapterEvents[E]> } = { link: new Set(), error: new Set() };
   private server: Server | undefined;
   private wss: WebSocketServer | undefined;
   private nextLinkNo = 1;
   private running = false;
 
   constructor(components: WsGatewayLinkAdapterComponents, init: WsGatewayLinkAdapterInit) {
+    super(components.logger);
     this.logger = components.logger;
     this.keys = components.identity.keys;
     this.now = components.now ?? Date.now;
@@ -216,24 +217,6 @@ export class WsGatewayLinkAdapter implements LinkAdapter {
     this.wss?.close();
     this.wss = undefined;
     await serverClosed;
-  }
-
-  on<E extends keyof LinkAdapterEvents>(event: E, listener: LinkAdapterEvents[E]): void {
-    (this.listeners[event] as Set<LinkAdapterEvents[E]>).add(listener);
-  }
-
-  off<E extends keyof LinkAdapterEvents>(event: E, listener: LinkAdapterEvents[E]): void {
-    (this.listeners[event] as Set<LinkAdapterEvents[E]>).delete(listener);
-  }
-
-  private emit<E extends keyof LinkAdapterEvents>(event: E, arg: Parameters<LinkAdapterEvents[E]>[0]): void {
-    for (const l of [...this.listeners[event]]) {
-      try {
-        (l as (a: typeof arg) => void)(arg);
-      } catch (err) {
-        this.logger.warn({ err: String(err), event }, 'adapter listener threw');
-      }
-    }
   }
 
   private onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {

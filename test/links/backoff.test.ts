@@ -1,10 +1,10 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { DEFAULT_RECONNECT_POLICY, reconnectDelayMs, reconnectPolicy } from '../../src/overlay/transports/backoff.js';
+import { DEFAULT_RECONNECT_POLICY, reconnectDelayMs, reconnectPolicy } from '../../src/links/backoff.js';
 import { isMeshgateError } from '../../src/errors.js';
 
-describe('gateway redial backoff', () => {
+describe('redial backoff (LAN and gateway links)', () => {
   test('doubles from 1 s and caps at 60 s without jitter', () => {
     const p = { ...DEFAULT_RECONNECT_POLICY, jitter: 0 };
     assert.deepEqual([0, 1, 2, 3, 5, 6, 7, 50].map((a) => reconnectDelayMs(a, p, () => 0.5)), [1000, 2000, 4000, 8000, 32000, 60000, 60000, 60000]);

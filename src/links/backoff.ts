@@ -1,9 +1,10 @@
 /**
- * Redial delays for gateway links: capped exponential backoff with symmetric jitter,
+ * Redial delays for every dialling link adapter (LAN TCP, gateway WebSocket): capped
+ * exponential backoff with symmetric jitter,
  * after "Exponential Backoff And Jitter" (M. Brooker, AWS Architecture Blog, 2015).
  * Pure: the caller supplies the random source.
  */
-import { MeshgateError } from '../../errors.js';
+import { MeshgateError } from '../errors.js';
 
 export interface ReconnectPolicy {
   /** First delay, ms (default 1,000). */
