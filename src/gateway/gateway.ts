@@ -136,9 +136,14 @@ export class Gateway {
   private async probeClock(): Promise<void> {
     const r = await probeClockSync(this.config.clock.source);
     if (this.stopped) return;
+    const first = this.clockState.snapshot().checkedAt === null;
     const was = this.clockState.isSynchronized();
     this.clockState.set(r.synchronized, r.source, r.detail, this.clock.now());
-    if (was !== r.synchronized) this.logger.info({ synchronized: r.synchronized, source: r.source, detail: r.detail }, 'clock state');
+    if (first && !r.synchronized) {
+      this.logger.warn({ source: r.source, detail: r.detail }, 'clock not known to be synchronised: the gateway relays but originates nothing (no own announces) until it is');
+    } else if (first || was !== r.synchronized) {
+      this.logger.info({ synchronized: r.synchronized, source: r.source, detail: r.detail }, 'clock state');
+    }
     if (this.config.clock.source === 'auto') {
       this.probeTimer = this.clock.setTimer(() => void this.probeClock(), CLOCK_PROBE_INTERVAL_MS);
     }
