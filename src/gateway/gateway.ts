@@ -49,6 +49,9 @@ export class Gateway {
   private ws: WsGatewayLinkAdapter | undefined;
   private http: StatusServer | undefined;
   private readonly links = new Map<string, Link>();
+  /** Link-level drops of links that have closed, by code (so /api/status totals never go down). */
+  private readonly closedLinkDrops: Record<string, number> = {};
+  private closedLinks = 0;
   private identity: { keys: IdentityKeys; peerId: string } | undefined;
   private startedAt = 0;
   private probeTimer: TimerHandle | undefined;
@@ -128,7 +131,11 @@ export class Gateway {
 
   private attach(link: Link): void {
     this.links.set(link.id, link);
-    link.on('close', () => this.links.delete(link.id));
+    link.on('close', () => {
+      this.links.delete(link.id);
+      this.closedLinks++;
+      for (const [code, n] of Object.entries(link.stats().drops)) this.closedLinkDrops[code] = (this.closedLinkDrops[code] ?? 0) + n;
+    });
     this.engine?.addLink(link);
     this.logger.info({ link: link.id, kind: link.kind, remote: link.remoteAddress, peer: link.remotePeerId }, 'link up');
   }
@@ -165,6 +172,7 @@ export class Gateway {
       return { id: l.id, kind: l.kind, isGatewayLink: l.isGatewayLink, remoteAddress: l.remoteAddress ?? null, remotePeerId: l.remotePeerId ?? null, ...s, drops: merged };
     });
     add(engineStats?.dropsByCode);
+    add(this.closedLinkDrops);
     return {
       peerId: this.identity?.peerId ?? null,
       nickname: this.config.nickname,
@@ -180,6 +188,7 @@ export class Gateway {
         ? { received: engineStats.received, accepted: engineStats.accepted, relayed: engineStats.relayed, originated: engineStats.originated, duplicates: engineStats.duplicates, unverified: engineStats.unverified }
         : null,
       links,
+      closedLinks: this.closedLinks,
       peers: this.engine?.peers() ?? [],
       drops,
       adapters: { ws: this.ws?.stats() ?? null },

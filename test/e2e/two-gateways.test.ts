@@ -3,6 +3,7 @@
  * phones on their LAN links.
  */
 import { after, before, describe, test } from 'node:test';
+import { connect } from 'node:net';
 import assert from 'node:assert/strict';
 import { startGateway, waitFor, settle, type GatewayProcess } from '../helpers/processes.js';
 import { PhoneSimulator, type ReceivedPacket } from '../../src/phone/phone-simulator.js';
@@ -89,6 +90,19 @@ describe('two gateways over WebSocket, three phones', () => {
     }, 5000, 'drops counted');
     P2.sendPublic('still alive');
     await waitFor(() => messages(P1, 'still alive').length === 1 && messages(P3, 'still alive').length === 1, 10_000, 'delivery after bad input');
+  });
+  test('an oversized frame on the LAN link is counted on /api/status, only that connection closes, and the gateway keeps serving', async () => {
+    const sock = connect(A.lanPort, '127.0.0.1');
+    await new Promise((r) => sock.once('connect', r));
+    const closed = new Promise((r) => sock.once('close', r));
+    sock.on('error', () => {});
+    sock.resume(); // flowing mode, so the remote close is seen
+    sock.write(Buffer.from([0x7f, 0xff, 0xff, 0xff, 1, 2, 3]));
+    await closed;
+    await waitFor(async () => ((await A.status()).drops.MG_ERR_LINK_FRAME_TOO_LARGE ?? 0) >= 1, 5000, 'oversize counted');
+    assert.ok((await A.status()).closedLinks >= 1);
+    P1.sendPublic('after oversize');
+    await waitFor(() => messages(P2, 'after oversize').length === 1 && messages(P3, 'after oversize').length === 1, 10_000, 'delivery after oversize');
   });
 });
 
