@@ -8,6 +8,7 @@
  * saves an fsync per commit on SD cards), `foreign_keys = ON`, `busy_timeout` (wait for a
  * lock instead of failing with SQLITE_BUSY at once).
  */
+import { preparedRetained, setPragma } from './statement-retention.js';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
@@ -57,10 +58,10 @@ export function openDatabase(components: OpenDatabaseComponents, init: OpenDatab
     throw toStorageError(err, 'open', 'MG_ERR_STORAGE', { path: init.path });
   }
   try {
-    const mode = db.pragma('journal_mode = WAL', { simple: true });
-    db.pragma('synchronous = NORMAL');
-    db.pragma('foreign_keys = ON');
-    db.pragma(`busy_timeout = ${Math.max(0, Math.floor(init.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS))}`);
+    const mode = (preparedRetained(db, 'PRAGMA journal_mode = WAL').pluck().get() as string | undefined) ?? '';
+    setPragma(db, 'synchronous = NORMAL');
+    setPragma(db, 'foreign_keys = ON');
+    setPragma(db, `busy_timeout = ${Math.max(0, Math.floor(init.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS))}`);
     if (!inMemory && mode !== 'wal') logger.warn({ path: init.path, journalMode: mode }, 'SQLite refused WAL mode');
   } catch (err) {
     db.close();

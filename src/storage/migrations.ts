@@ -9,6 +9,7 @@
  *
  * To change the schema: append a migration with the next version; never edit a shipped one.
  */
+import { preparedRetained, setPragma } from './statement-retention.js';
 import type BetterSqlite3 from 'better-sqlite3';
 import { MeshgateError } from '../errors.js';
 import type { Logger } from '../ports/logger.js';
@@ -78,7 +79,7 @@ function checkList(migrations: readonly Migration[]): void {
 
 /** The schema version recorded in the database (0 when `schema_migrations` is empty). */
 export function currentSchemaVersion(db: BetterSqlite3.Database): number {
-  const row = db.prepare('SELECT MAX(version) AS v FROM schema_migrations').get() as { v: number | null };
+  const row = preparedRetained(db, 'SELECT MAX(version) AS v FROM schema_migrations').get() as { v: number | null };
   return row.v ?? 0;
 }
 
@@ -113,7 +114,7 @@ export function runMigrations(
       buildVersion: latest,
     });
   }
-  const record = db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)');
+  const record = preparedRetained(db, 'INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)');
   const applied: string[] = [];
   for (const m of migrations) {
     if (m.version <= from) continue;
@@ -122,7 +123,7 @@ export function runMigrations(
         m.up(db);
         record.run(m.version, m.name, components.now());
       })();
-      db.pragma(`user_version = ${m.version}`);
+      setPragma(db, `user_version = ${m.version}`);
     } catch (err) {
       throw toStorageError(err, `migration ${m.version} (${m.name})`, 'MG_ERR_MIGRATION', { version: m.version });
     }

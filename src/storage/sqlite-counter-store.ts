@@ -4,6 +4,7 @@
  * at most `maxCounters` names; increments of a new name beyond the bound are added to the
  * reserved counter {@link COUNTER_OVERFLOW_NAME} instead (which does not count toward it).
  */
+import { preparedRetained } from './statement-retention.js';
 import type { Statement } from 'better-sqlite3';
 import type { CounterStore } from '../ports/stores.js';
 import type { Database } from './database.js';
@@ -26,10 +27,10 @@ export class SqliteCounterStore implements CounterStore {
   constructor(db: Database, init: CounterStoreBounds = {}) {
     this.maxCounters = checkBound('maxCounters', init.maxCounters ?? DEFAULT_MAX_COUNTERS);
     const s = withStorageErrors('counters.prepare', () => ({
-      selectOne: db.prepare<[string], { value: number }>('SELECT value FROM counters WHERE name = ?'),
-      selectAll: db.prepare<[], { name: string; value: number }>('SELECT name, value FROM counters ORDER BY name'),
-      add: db.prepare<[string, number]>('INSERT INTO counters (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = value + excluded.value'),
-      countNames: db.prepare<[string], { n: number }>('SELECT COUNT(*) AS n FROM counters WHERE name <> ?'),
+      selectOne: preparedRetained<[string], { value: number }>(db, 'SELECT value FROM counters WHERE name = ?'),
+      selectAll: preparedRetained<[], { name: string; value: number }>(db, 'SELECT name, value FROM counters ORDER BY name'),
+      add: preparedRetained<[string, number]>(db, 'INSERT INTO counters (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = value + excluded.value'),
+      countNames: preparedRetained<[string], { n: number }>(db, 'SELECT COUNT(*) AS n FROM counters WHERE name <> ?'),
     }));
     this.selectOne = s.selectOne;
     this.selectAll = s.selectAll;

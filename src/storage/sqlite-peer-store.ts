@@ -4,6 +4,7 @@
  * recently seen peers are deleted, past `maxPinnedKeys` the oldest pins; the order is the
  * same as {@link MemoryPeerStore}'s so both pass one compliance suite.
  */
+import { preparedRetained } from './statement-retention.js';
 import type { Statement } from 'better-sqlite3';
 import type { PeerRecord, PeerStore } from '../ports/stores.js';
 import type { Database } from './database.js';
@@ -66,22 +67,22 @@ export class SqlitePeerStore implements PeerStore {
     this.maxPeers = checkBound('maxPeers', init.maxPeers ?? SQLITE_DEFAULT_MAX_PEERS);
     this.maxPinnedKeys = checkBound('maxPinnedKeys', init.maxPinnedKeys ?? SQLITE_DEFAULT_MAX_PINNED_KEYS);
     const s = withStorageErrors('peers.prepare', () => ({
-      getPin: db.prepare<[string], { signing_public_key: string }>('SELECT signing_public_key FROM pinned_keys WHERE noise_public_key = ?'),
-      insertPin: db.prepare<[string, string, number]>('INSERT OR IGNORE INTO pinned_keys (noise_public_key, signing_public_key, pinned_at) VALUES (?, ?, ?)'),
-      countPins: db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM pinned_keys'),
-      evictPins: db.prepare<[number]>(
+      getPin: preparedRetained<[string], { signing_public_key: string }>(db, 'SELECT signing_public_key FROM pinned_keys WHERE noise_public_key = ?'),
+      insertPin: preparedRetained<[string, string, number]>(db, 'INSERT OR IGNORE INTO pinned_keys (noise_public_key, signing_public_key, pinned_at) VALUES (?, ?, ?)'),
+      countPins: preparedRetained<[], { n: number }>(db, 'SELECT COUNT(*) AS n FROM pinned_keys'),
+      evictPins: preparedRetained<[number]>(db, 
         'DELETE FROM pinned_keys WHERE noise_public_key IN (SELECT noise_public_key FROM pinned_keys ORDER BY pinned_at ASC, noise_public_key DESC LIMIT ?)',
       ),
-      selectPeer: db.prepare<[string], PeerRow>('SELECT * FROM peers WHERE peer_id = ?'),
-      insertPeer: db.prepare<[string, string, string, string, number, number]>(
+      selectPeer: preparedRetained<[string], PeerRow>(db, 'SELECT * FROM peers WHERE peer_id = ?'),
+      insertPeer: preparedRetained<[string, string, string, string, number, number]>(db, 
         'INSERT INTO peers (peer_id, nickname, noise_public_key, signing_public_key, first_seen, last_seen) VALUES (?, ?, ?, ?, ?, ?)',
       ),
-      updatePeer: db.prepare<[string, string, string, number, string]>(
+      updatePeer: preparedRetained<[string, string, string, number, string]>(db, 
         'UPDATE peers SET nickname = ?, noise_public_key = ?, signing_public_key = ?, last_seen = ? WHERE peer_id = ?',
       ),
-      countPeers: db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM peers'),
-      evictPeers: db.prepare<[number]>('DELETE FROM peers WHERE peer_id IN (SELECT peer_id FROM peers ORDER BY last_seen ASC, peer_id DESC LIMIT ?)'),
-      listStmt: db.prepare<[number], PeerRow>('SELECT * FROM peers ORDER BY last_seen DESC, peer_id ASC LIMIT ?'),
+      countPeers: preparedRetained<[], { n: number }>(db, 'SELECT COUNT(*) AS n FROM peers'),
+      evictPeers: preparedRetained<[number]>(db, 'DELETE FROM peers WHERE peer_id IN (SELECT peer_id FROM peers ORDER BY last_seen ASC, peer_id DESC LIMIT ?)'),
+      listStmt: preparedRetained<[number], PeerRow>(db, 'SELECT * FROM peers ORDER BY last_seen DESC, peer_id ASC LIMIT ?'),
     }));
     this.getPin = s.getPin;
     this.insertPin = s.insertPin;
