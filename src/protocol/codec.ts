@@ -63,6 +63,17 @@ function writeU64(b: Uint8Array, off: number, v: number): void {
   b[off + 7] = lo & 0xff;
 }
 
+/** Big-endian length field: u16 in v1, u32 in v2 (bitchat-spec.md §2). */
+function readLength(b: Uint8Array, off: number, width: 2 | 4): number {
+  return width === 2 ? (b[off] << 8) | b[off + 1] : ((b[off] << 24) | (b[off + 1] << 16) | (b[off + 2] << 8) | b[off + 3]) >>> 0;
+}
+
+/** Write a big-endian u16/u32 length at `off`; returns the offset after it. */
+function writeLength(b: Uint8Array, off: number, value: number, width: 2 | 4): number {
+  for (let i = width - 1; i >= 0; i--) b[off + width - 1 - i] = (value >>> (8 * i)) & 0xff;
+  return off + width;
+}
+
 function short(need: number, have: number, what: string): MeshgateError {
   return new MeshgateError('MG_ERR_FRAME_TOO_SHORT', `${what}: need ${need} bytes, frame has ${have}`, { need, have });
 }
@@ -87,10 +98,8 @@ export function decodePacket(bytes: Uint8Array): DecodedFrame {
   const ttl = bytes[2];
   const timestamp = readU64(bytes, 3);
   const flags = bytes[FLAGS_OFFSET];
-  const payloadLength =
-    version === 1
-      ? (bytes[12] << 8) | bytes[13]
-      : ((bytes[12] << 24) | (bytes[13] << 16) | (bytes[14] << 8) | bytes[15]) >>> 0;
+  const lengthWidth = version === 1 ? 2 : 4;
+  const payloadLength = readLength(bytes, 12, lengthWidth);
   const hasRecipient = (flags & Flags.HAS_RECIPIENT) !== 0;
   const hasSignature = (flags & Flags.HAS_SIGNATURE) !== 0;
   const isCompressed = (flags & Flags.IS_COMPRESSED) !== 0;
@@ -120,15 +129,11 @@ export function decodePacket(bytes: Uint8Array): DecodedFrame {
   if (len < end) throw short(end, len, 'payload and signature');
   let payload: Uint8Array;
   if (isCompressed) {
-    const sizeField = version === 1 ? 2 : 4;
-    if (payloadLength < sizeField) {
+    if (payloadLength < lengthWidth) {
       throw new MeshgateError('MG_ERR_BAD_LENGTH', `compressed payload of ${payloadLength} bytes has no original-size field`);
     }
-    const declared =
-      version === 1
-        ? (bytes[off] << 8) | bytes[off + 1]
-        : ((bytes[off] << 24) | (bytes[off + 1] << 16) | (bytes[off + 2] << 8) | bytes[off + 3]) >>> 0;
-    payload = decompressPayload(bytes.subarray(off + sizeField, off + payloadLength), declared);
+    const declared = readLength(bytes, off, lengthWidth);
+    payload = decompressPayload(bytes.subarray(off + lengthWidth, off + payloadLength), declared);
   } else {
     payload = bytes.subarray(off, off + payloadLength);
   }
@@ -205,16 +210,7 @@ export function encodePacket(packet: BitchatPacket, opts: EncodeOptions = {}): U
   if (compressed) flags |= Flags.IS_COMPRESSED;
   if (route) flags |= Flags.HAS_ROUTE;
   out[FLAGS_OFFSET] = flags & 0xff;
-  let off = 12;
-  if (version === 1) {
-    out[off++] = payloadLength >>> 8;
-    out[off++] = payloadLength & 0xff;
-  } else {
-    out[off++] = payloadLength >>> 24;
-    out[off++] = (payloadLength >>> 16) & 0xff;
-    out[off++] = (payloadLength >>> 8) & 0xff;
-    out[off++] = payloadLength & 0xff;
-  }
+  let off = writeLength(out, 12, payloadLength, sizeField);
   out.set(packet.senderID, off);
   off += PEER_ID_SIZE;
   if (packet.recipientID) {
@@ -228,18 +224,7 @@ export function encodePacket(packet: BitchatPacket, opts: EncodeOptions = {}): U
       off += PEER_ID_SIZE;
     }
   }
-  if (compressed) {
-    const n = packet.payload.length;
-    if (version === 1) {
-      out[off++] = n >>> 8;
-      out[off++] = n & 0xff;
-    } else {
-      out[off++] = n >>> 24;
-      out[off++] = (n >>> 16) & 0xff;
-      out[off++] = (n >>> 8) & 0xff;
-      out[off++] = n & 0xff;
-    }
-  }
+  if (compressed) off = writeLength(out, off, packet.payload.length, sizeField);
   out.set(body, off);
   off += body.length;
   if (packet.signature) out.set(packet.signature, off);
