@@ -17,7 +17,7 @@ export const ERROR_CODES = {
   MG_ERR_BAD_LENGTH: { area: 'protocol', description: 'A declared length is inconsistent (payload shorter than its original-size field, route count overruns).' },
   MG_ERR_BAD_PADDING: { area: 'protocol', description: 'PKCS#7 padding bytes are malformed.' },
   MG_ERR_DECOMPRESS: { area: 'protocol', description: 'Raw DEFLATE payload failed to inflate, or its inflated size differs from the declared size.' },
-  MG_ERR_COMPRESSION_BOMB: { area: 'protocol', description: 'Declared original size exceeds the cap (10,485,760 bytes) or the 50,000:1 ratio guard.' },
+  MG_ERR_COMPRESSION_BOMB: { area: 'protocol', description: 'Declared original size exceeds the cap (10,485,760 bytes) or the 1,032:1 maximum expansion of DEFLATE.' },
   MG_ERR_BAD_SIGNATURE: { area: 'protocol', description: 'An Ed25519 signature is missing where required or does not verify.' },
   MG_ERR_BAD_KEY: { area: 'protocol', description: 'A public or private key has the wrong length or encoding.' },
   MG_ERR_BAD_TLV: { area: 'protocol', description: 'A TLV record overruns its container or has an invalid value length.' },

@@ -117,6 +117,20 @@ describe('bitchat codec', () => {
     assert.throws(() => decompressPayload(new Uint8Array([0xff, 0xff, 0xff, 0xff]), 100), (e: unknown) => e instanceof MeshgateError && e.code === 'MG_ERR_DECOMPRESS');
   });
 
+  test('decompression: a stream that inflates past its declared size is refused on both inflate paths, and ratios above DEFLATE\'s 1,032:1 are bombs', async () => {
+    const { deflateRawSync } = await import('node:zlib');
+    const { FFLATE_MAX_INPUT, MAX_COMPRESSION_RATIO } = await import('../../src/protocol/compression.js');
+    const zeros = deflateRawSync(Buffer.alloc(5_000_000));
+    for (const size of [FFLATE_MAX_INPUT - 10, FFLATE_MAX_INPUT * 8]) {
+      const chunk = new Uint8Array(zeros.subarray(0, size));
+      assert.throws(() => decompressPayload(chunk, 100), (e: unknown) => e instanceof MeshgateError && e.code === 'MG_ERR_DECOMPRESS', `input ${size} bytes`);
+    }
+    const honest = deflateRawSync(Buffer.alloc(1_000_000));
+    assert.ok(1_000_000 / honest.length <= MAX_COMPRESSION_RATIO, 'the most compressible honest stream stays under the ratio cap');
+    assert.equal(decompressPayload(new Uint8Array(honest), 1_000_000).length, 1_000_000);
+    assert.throws(() => decompressPayload(new Uint8Array(honest), honest.length * (MAX_COMPRESSION_RATIO + 1)), (e: unknown) => e instanceof MeshgateError && e.code === 'MG_ERR_COMPRESSION_BOMB');
+  });
+
   test('padding: PKCS#7 to 256/512/1024/2048, none beyond 255 bytes of pad', () => {
     assert.equal(optimalBlockSize(10), 256);
     assert.equal(optimalBlockSize(240), 256);
