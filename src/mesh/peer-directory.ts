@@ -12,7 +12,7 @@
 import type { ErrorCode } from '../errors.js';
 import type { PeerStore } from '../ports/stores.js';
 import { toHex } from '../protocol/hex.js';
-import { MAX_TTL, type DecodedFrame } from '../protocol/packet.js';
+import { Flags, MAX_TTL, type DecodedFrame } from '../protocol/packet.js';
 import { verifyFrame } from '../protocol/signing.js';
 import { verifyAnnounce } from './announce-verifier.js';
 import type { PeerEvent } from './mesh-types.js';
@@ -58,6 +58,9 @@ export class PeerDirectory {
     if (verdict.storeError !== undefined) this.c.onStoreError(verdict.storeError);
     if (!verdict.ok) return verdict.code;
     const { announce, signingKey } = verdict.value;
+    const rsr = (p.flags & Flags.IS_RSR) !== 0;
+    // A replayed or sync-response copy of an older announce must not roll the entry back.
+    if (existing && p.timestamp < existing.announcedAt) return existing;
     const caps = announce.capabilities === undefined ? 0 : Number(BigInt.asUintN(53, BigInt(announce.capabilities)));
     const entry: PeerEntry = existing ?? {
       peerId: senderHex,
@@ -73,6 +76,7 @@ export class PeerDirectory {
       viaLinkId: undefined,
       hops: MAX_TTL - p.ttl,
       persistedAt: 0,
+      announcedAt: p.timestamp,
     };
     const changed = !existing || existing.nickname !== announce.nickname || existing.signingKey !== signingKey;
     entry.nickname = announce.nickname;
@@ -80,11 +84,16 @@ export class PeerDirectory {
     entry.signingPublicKey = announce.signingPublicKey;
     entry.signingKey = signingKey;
     entry.capabilities = caps;
-    entry.lastSeen = now;
-    entry.viaLinkId = linkId;
-    entry.hops = MAX_TTL - p.ttl;
-    if (p.ttl === MAX_TTL && !isGatewayLink) entry.directLinkId = linkId;
-    const evicted = this.table.upsert(entry);
+    entry.announcedAt = p.timestamp;
+    // Sync responses (RSR) are history served by a neighbour: they say nothing about where
+    // the peer is now, so they neither refresh lastSeen nor move its links.
+    if (!rsr || !existing) {
+      entry.lastSeen = now;
+      entry.viaLinkId = linkId;
+      entry.hops = MAX_TTL - p.ttl;
+      if (p.ttl === MAX_TTL && !isGatewayLink && !rsr && !this.hasOpenDirectLink(entry)) entry.directLinkId = linkId;
+    }
+    const evicted = this.table.upsert(entry, this.c.isOpen);
     if (evicted) this.c.onPeer({ kind: 'removed', peer: this.info(evicted), reason: 'evicted' });
     if (changed || now - entry.persistedAt >= this.persistIntervalMs) this.persist(entry, now);
     this.c.onPeer({ kind: existing ? 'updated' : 'added', peer: this.info(entry) });
@@ -116,6 +125,9 @@ export class PeerDirectory {
   bindDuplicateAnnounce(frame: DecodedFrame, linkId: string): boolean {
     const entry = this.table.get(toHex(frame.packet.senderID));
     if (!entry || entry.directLinkId === linkId) return false;
+    // The TTL byte is not signed: a neighbour can hand our own relay back with TTL 7. A
+    // physical link does not move while it is open, so only an unbound peer is rebound.
+    if ((frame.packet.flags & Flags.IS_RSR) !== 0 || this.hasOpenDirectLink(entry)) return false;
     if (!verifyFrame(frame, entry.signingKey)) return false;
     entry.directLinkId = linkId;
     entry.viaLinkId = linkId;
@@ -136,6 +148,10 @@ export class PeerDirectory {
     } else {
       this.table.learnRoute(senderHex, linkId, now);
     }
+  }
+
+  private hasOpenDirectLink(entry: PeerEntry): boolean {
+    return entry.directLinkId !== undefined && this.c.isOpen(entry.directLinkId);
   }
 
   /** The open link to reach `peerId` through: its direct link, else its last-heard link. */

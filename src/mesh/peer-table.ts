@@ -40,6 +40,8 @@ export interface PeerEntry {
   hops: number;
   /** ms since the epoch this entry was last written to the PeerStore (0 = never). */
   persistedAt: number;
+  /** Timestamp (ms, sender's clock) of the newest announce accepted; older ones do not change the entry. */
+  announcedAt: number;
 }
 
 /** A learned reverse-path route to a sender that has not announced. */
@@ -101,18 +103,25 @@ export class PeerTable {
   /**
    * Insert or replace an announced peer and move it to the back (most recently seen).
    * Drops any learned route for the same peer ID.
+   * The least recently seen peer is evicted, skipping peers on an open direct link (a flood
+   * of fresh identities must not push out the phones actually connected); if every peer is
+   * on an open link, the oldest goes anyway.
+   * @param isOpen whether a link ID is open (default: none is).
    * @returns the entry evicted to make room, if the table was full.
    */
-  upsert(entry: PeerEntry): PeerEntry | undefined {
+  upsert(entry: PeerEntry, isOpen: (linkId: string) => boolean = () => false): PeerEntry | undefined {
     this.routes.delete(entry.peerId);
     const had = this.peers.delete(entry.peerId);
     let evicted: PeerEntry | undefined;
     if (!had && this.peers.size >= this.maxPeers) {
-      for (const oldest of this.peers.values()) {
-        evicted = oldest;
-        this.peers.delete(oldest.peerId);
-        break;
+      for (const candidate of this.peers.values()) {
+        evicted ??= candidate;
+        if (candidate.directLinkId === undefined || !isOpen(candidate.directLinkId)) {
+          evicted = candidate;
+          break;
+        }
       }
+      if (evicted) this.peers.delete(evicted.peerId);
     }
     this.peers.set(entry.peerId, entry);
     return evicted;

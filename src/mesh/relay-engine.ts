@@ -268,14 +268,23 @@ export class MeshEngine {
   /** Decide and perform the relay of an accepted packet. Returns true when sent or scheduled. */
   private relay(frame: DecodedFrame, key: string, ls: LinkState): boolean {
     const p = frame.packet;
-    if (p.ttl <= 1 || p.type === MessageType.REQUEST_SYNC) return false;
+    // Sync responses (RSR) are link-local history: the RSR bit is not signed, so relaying
+    // them would let anyone replay old packets past every node's freshness check.
+    if (p.ttl <= 1 || p.type === MessageType.REQUEST_SYNC || (p.flags & Flags.IS_RSR) !== 0) return false;
     const broadcast = isBroadcast(p);
     if (!broadcast && peerIdEquals(p.recipientID as Uint8Array, this.ownId)) return false;
     const degree = this.links.size;
     let ttl = p.ttl - 1;
     if (broadcast && degree >= DENSE_DEGREE && ttl > DENSE_TTL_CAP) ttl = DENSE_TTL_CAP;
-    const target = broadcast ? undefined : this.directedLink(p, ls.link.id);
-    const ids = target !== undefined ? [target] : this.links.openIdsExcept(ls);
+    let ids: string[];
+    if (broadcast) {
+      ids = this.links.openIdsExcept(ls);
+    } else {
+      const hop = this.directory.linkFor(toHex(nextHopId(p, this.ownId)));
+      // The next hop sits behind the link this came in on: it already has it (split horizon).
+      if (hop === ls.link.id) return false;
+      ids = hop !== undefined ? [hop] : this.links.openIdsExcept(ls);
+    }
     if (ids.length === 0) return false;
     const out = withTtl(frame.bytes, ttl);
     if (broadcast && this.opts.relayJitter && this.scheduler.schedule(key, out, ids, relayJitterMs(degree, this.random))) return true;
@@ -283,10 +292,9 @@ export class MeshEngine {
     return true;
   }
 
-  /** The one link a directed (or routed) packet should take, or undefined to flood. */
-  private directedLink(p: BitchatPacket, ingressId: string | undefined): string | undefined {
-    const chosen = this.directory.linkFor(toHex(nextHopId(p, this.ownId)));
-    return chosen !== ingressId ? chosen : undefined;
+  /** The one link a directed (or routed) packet we originate should take, or undefined to flood. */
+  private directedLink(p: BitchatPacket): string | undefined {
+    return this.directory.linkFor(toHex(nextHopId(p, this.ownId)));
   }
 
   private sendRelay(frame: Uint8Array, linkIds: readonly string[]): void {
@@ -310,7 +318,7 @@ export class MeshEngine {
     const frame = encodePacket(pk, { compress: opts.compress, pad: opts.pad });
     this.dedup.add(duplicateKey(pk.senderID, pk.timestamp, pk.type, pk.payload), this.clock.now());
     this.counters.originated++;
-    const target = isBroadcast(pk) ? undefined : this.directedLink(pk, undefined);
+    const target = isBroadcast(pk) ? undefined : this.directedLink(pk);
     this.links.sendTo(target !== undefined ? [target] : [...this.links.ids()], frame);
     return frame;
   }

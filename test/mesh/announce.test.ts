@@ -113,21 +113,44 @@ describe('announce verification', () => {
 });
 
 describe('direct-link binding and peer lifetime', () => {
-  test('a duplicate direct announce on a second phone link binds that link too', () => {
+  test('a duplicate direct announce binds a second phone link once the first has closed, never while it is open', async () => {
     const f = makeEngine();
-    const [p0, p1] = attachPhones(f, 2);
+    const [p0, p1, p2] = attachPhones(f, 3);
     const alice = new TestPhone('alice', f.clock);
     const a = alice.announce();
     p0.send(a);
     assert.equal(f.engine.peer(alice.peerId)?.directLinkId, 'phone0');
-    p1.send(a); // same announce over her second connection
+    // the TTL byte is unsigned: a neighbour handing our relay back with TTL 7 must not steal the binding
+    p1.send(a);
     assert.equal(f.engine.stats().duplicates, 1);
+    assert.equal(f.engine.peer(alice.peerId)?.directLinkId, 'phone0');
+    await p0.close(); // her first connection drops
+    p1.send(a); // same announce over her second connection
     assert.equal(f.engine.peer(alice.peerId)?.directLinkId, 'phone1');
-    // a tampered duplicate (same dedup key prefix is not enough) does not rebind
+    await p1.close();
+    // a tampered duplicate (same dedup key prefix is not enough) does not bind
     const t = a.slice();
     t[t.length - 1] ^= 0x80;
-    p0.send(t);
-    assert.equal(f.engine.peer(alice.peerId)?.directLinkId, 'phone1');
+    p2.send(t);
+    assert.equal(f.engine.peer(alice.peerId)?.directLinkId, null);
+  });
+
+  test('an older or sync-response announce does not roll a peer back or move its links', () => {
+    const f = makeEngine();
+    const [p0, p1] = attachPhones(f, 2);
+    const alice = new TestPhone('alice', f.clock);
+    const old = alice.announce();
+    f.clock.advance(1000);
+    const fresh = alice.announce();
+    p0.send(fresh);
+    const seen = f.engine.peer(alice.peerId)!;
+    assert.equal(seen.directLinkId, 'phone0');
+    f.clock.advance(5000);
+    p1.send(old); // an older announce replayed on another link
+    const after = f.engine.peer(alice.peerId)!;
+    assert.equal(after.directLinkId, 'phone0');
+    assert.equal(after.viaLinkId, 'phone0');
+    assert.equal(after.lastSeen, seen.lastSeen);
   });
 
   test('a direct announce over a gateway link does not bind it', () => {

@@ -21,6 +21,7 @@ function entry(id: string, lastSeen: number, directLinkId?: string): PeerEntry {
     viaLinkId: directLinkId,
     hops: 0,
     persistedAt: 0,
+    announcedAt: 0,
   };
 }
 
@@ -33,6 +34,18 @@ describe('PeerTable', () => {
     const evicted = t.upsert(entry('c', 3));
     assert.equal(evicted?.peerId, 'b');
     assert.deepEqual(t.list().map((p) => p.peerId), ['c', 'a']);
+  });
+
+  test('eviction skips peers on an open direct link (a flood of new identities cannot push out connected phones)', () => {
+    const t = new PeerTable({ maxPeers: 2 });
+    const isOpen = (id: string) => id === 'L-phone';
+    t.upsert(entry('connected', 1, 'L-phone'), isOpen);
+    t.upsert(entry('gone', 2, 'L-closed'), isOpen);
+    const evicted = t.upsert(entry('newcomer', 3), isOpen);
+    assert.equal(evicted?.peerId, 'gone');
+    assert.ok(t.get('connected'));
+    const forced = t.upsert(entry('another', 4), () => true);
+    assert.equal(forced?.peerId, 'connected', 'when every peer is connected, the oldest still goes');
   });
 
   test('learned routes are bounded separately and never evict announced peers', () => {

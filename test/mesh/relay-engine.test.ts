@@ -100,6 +100,26 @@ describe('MeshEngine relay rules', () => {
     assert.equal(f.engine.stats().perLink.phone1.dropsByCode.MG_ERR_DUPLICATE, 1);
   });
 
+  test('a directed packet whose recipient sits behind the ingress link is not relayed at all', () => {
+    const f = makeEngine();
+    const [p0, p1] = attachPhones(f, 2);
+    const alice = new TestPhone('alice', f.clock);
+    const bob = new TestPhone('bob', f.clock);
+    p0.send(bob.announce()); // bob is on phone0
+    p0.send(alice.message('for bob, heard on his own link', { recipientID: bob.id }));
+    assert.equal(nonAnnounce(p1).filter((d) => d.packet.type === MessageType.MESSAGE).length, 0);
+    assert.equal(nonAnnounce(p0).filter((d) => d.packet.type === MessageType.MESSAGE).length, 0);
+  });
+
+  test('sync responses (RSR) are link-local: accepted but never relayed, whatever their TTL', () => {
+    const f = makeEngine();
+    const [p0, p1] = attachPhones(f, 2);
+    const phone = new TestPhone('a', f.clock);
+    p0.send(phone.message('replayed history', { timestamp: f.clock.now() - 3_600_000, flags: Flags.IS_RSR, ttl: 7 }));
+    assert.equal(f.engine.stats().accepted, 1);
+    assert.equal(nonAnnounce(p1).length, 0);
+  });
+
   test('timestamp skew over 120 s is dropped while synchronised (announces too), RSR packets exempt, anything goes while unsynchronised', () => {
     const f = makeEngine();
     const [p0, p1] = attachPhones(f, 2);
