@@ -44,8 +44,10 @@ describe('PeerTable', () => {
     const evicted = t.upsert(entry('newcomer', 3), isOpen);
     assert.equal(evicted?.peerId, 'gone');
     assert.ok(t.get('connected'));
-    const forced = t.upsert(entry('another', 4), () => true);
-    assert.equal(forced?.peerId, 'connected', 'when every peer is connected, the oldest still goes');
+    const full = new PeerTable({ maxPeers: 2 });
+    full.upsert(entry('a', 1, 'La'), () => true);
+    full.upsert(entry('b', 2, 'Lb'), () => true);
+    assert.equal(full.upsert(entry('c', 3, 'Lc'), () => true)?.peerId, 'a', 'when every peer is connected, the oldest still goes');
   });
 
   test('learned routes are bounded separately and never evict announced peers', () => {
