@@ -69,7 +69,7 @@ export function registerPacketCommands(program: Command): void {
         throw new MeshgateError('MG_ERR_BAD_PACKET_JSON', 'stdin is not valid JSON');
       }
       let p = packetFromJson(input);
-      if (opts.signKey) p = signPacket({ ...p, signature: undefined }, ed25519PrivateKey(fromHex(opts.signKey, 32)));
+      if (opts.signKey) p = signPacket({ ...p, signature: undefined }, ed25519PrivateKey(fromHex(opts.signKey, 32)), { compress: opts.compress });
       process.stdout.write(toHex(encodePacket(p, { compress: opts.compress, pad: opts.pad })) + '\n');
     });
   packet

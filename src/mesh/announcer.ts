@@ -129,7 +129,7 @@ export class Announcer {
       if (last !== undefined && now - last < this.minGapMs) continue;
       if (!frame || !packet) {
         packet = this.buildPacket();
-        frame = encodePacket(packet, { compress: false });
+        frame = encodePacket(packet);
       }
       this.lastSent.set(id, now);
       this.c.send(id, frame, packet);

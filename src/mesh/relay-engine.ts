@@ -314,7 +314,7 @@ export class MeshEngine {
     if (!this.clockState.isSynchronized()) {
       throw new MeshgateError('MG_ERR_CLOCK_UNSYNCED', 'refusing to originate: the clock is not synchronised');
     }
-    const pk = opts.sign ? signPacket(packet, this.signingKey) : packet;
+    const pk = opts.sign ? signPacket(packet, this.signingKey, { compress: opts.compress }) : packet;
     const frame = encodePacket(pk, { compress: opts.compress, pad: opts.pad });
     this.dedup.add(duplicateKey(pk.senderID, pk.timestamp, pk.type, pk.payload), this.clock.now());
     this.counters.originated++;

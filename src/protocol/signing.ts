@@ -13,11 +13,15 @@ import { ed25519Sign, ed25519Verify } from './keys.js';
 import { optimalBlockSize } from './padding.js';
 import { Flags, type BitchatPacket, type DecodedFrame } from './packet.js';
 
-/** The signing preimage of a packet being originated (encodes it with TTL 0, RSR clear, padded). */
-export function signingPreimage(packet: BitchatPacket): Uint8Array {
+/**
+ * The signing preimage of a packet being originated (encodes it with TTL 0, RSR clear,
+ * padded). `compress` must be what the frame will be sent with (default true): the preimage
+ * and the frame must carry the same payload bytes, or the signature will not verify.
+ */
+export function signingPreimage(packet: BitchatPacket, opts: { compress?: boolean } = {}): Uint8Array {
   return encodePacket(
     { ...packet, ttl: 0, signature: undefined, flags: packet.flags & ~(Flags.IS_RSR | Flags.HAS_SIGNATURE) },
-    { pad: true },
+    { pad: true, compress: opts.compress },
   );
 }
 
@@ -38,9 +42,10 @@ export function framePreimage(frame: DecodedFrame): Uint8Array {
 /**
  * Sign a packet: returns a copy with its 64-byte `signature` set.
  * @param key Ed25519 private KeyObject (see keys.ts `ed25519PrivateKey`).
+ * @param opts `compress` as the frame will be encoded (default true).
  */
-export function signPacket(packet: BitchatPacket, key: KeyObject): BitchatPacket {
-  return { ...packet, signature: ed25519Sign(signingPreimage(packet), key) };
+export function signPacket(packet: BitchatPacket, key: KeyObject, opts: { compress?: boolean } = {}): BitchatPacket {
+  return { ...packet, signature: ed25519Sign(signingPreimage(packet, opts), key) };
 }
 
 /**

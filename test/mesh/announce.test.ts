@@ -7,7 +7,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { decodeAnnounce, encodeAnnounce, hasCapability, Capability } from '../../src/protocol/announce.js';
 import { decodePacket, encodePacket } from '../../src/protocol/codec.js';
-import { toHex } from '../../src/protocol/hex.js';
+import { fromHex, toHex } from '../../src/protocol/hex.js';
 import { ed25519PrivateKey, ed25519PublicKey, generateIdentityKeys } from '../../src/protocol/keys.js';
 import { MessageType } from '../../src/protocol/packet.js';
 import { signPacket, verifyFrame } from '../../src/protocol/signing.js';
@@ -151,6 +151,22 @@ describe('direct-link binding and peer lifetime', () => {
     assert.equal(after.directLinkId, 'phone0');
     assert.equal(after.viaLinkId, 'phone0');
     assert.equal(after.lastSeen, seen.lastSeen);
+  });
+
+  test('our own announce verifies even when its payload compresses (long nickname), and so does a signed uncompressed origination', () => {
+    const f = makeEngine({ nickname: 'Bahnhof Gateway '.repeat(5) });
+    const [p0] = attachPhones(f, 1);
+    const ours = p0.received.map((b) => decodePacket(b)).filter((d) => d.packet.type === MessageType.ANNOUNCE);
+    assert.equal(ours.length, 1);
+    assert.ok(ours[0].compressed, 'the 80-character nickname made the payload compressible');
+    assert.ok(verifyFrame(ours[0], f.identity.keys.signingPublicKey));
+    const frame = f.engine.originate(
+      { version: 1, type: MessageType.MESSAGE, ttl: 7, timestamp: f.clock.now(), flags: 0, senderID: fromHex(f.identity.peerId), payload: new TextEncoder().encode('x'.repeat(300)) },
+      { sign: true, compress: false },
+    );
+    const d = decodePacket(frame);
+    assert.equal(d.compressed, false);
+    assert.ok(verifyFrame(d, f.identity.keys.signingPublicKey));
   });
 
   test('a direct announce over a gateway link does not bind it', () => {
