@@ -8,6 +8,9 @@ import { SETTINGS, loadConfig, type GatewayConfig } from '../gateway/config.js';
 import { createGateway } from '../gateway/gateway.js';
 import type { Logger } from '../ports/logger.js';
 
+/** How long (ms) `stop()` may take after SIGINT/SIGTERM before the process exits anyway. */
+export const STOP_TIMEOUT_MS = 10_000;
+
 /** Keys never logged (pino redaction paths). */
 export const REDACT_PATHS = ['*.privateKey', '*.noisePrivateKey', '*.signingPrivateKey', 'keys', '*.keys', 'password', '*.password', 'token', '*.token'];
 
@@ -43,24 +46,20 @@ export function registerStartCommand(program: Command): void {
     const config = configFromOptions(opts);
     const logger = createLogger(config.logLevel);
     const gw = createGateway({ logger }, config);
-    try {
-      await gw.start();
-    } catch (err) {
-      logger.error({ err: String(err) }, 'start-up failed');
-      await gw.stop().catch(() => undefined);
-      throw err;
-    }
-    const ports = gw.ports;
-    const host = config.http.host === '0.0.0.0' || config.http.host === '::' ? 'localhost' : config.http.host;
-    logger.info(
-      { event: 'ready', peerId: gw.peerId, httpPort: ports.http, lanPort: ports.lan, gatewayPort: ports.gateway, statusUrl: `http://${host}:${ports.http}/` },
-      `meshgate ready: status page at http://${host}:${ports.http}/`,
-    );
+    // Signals are handled from the start, so one that arrives during start-up still stops
+    // cleanly; a second signal (or a stop hung for STOP_TIMEOUT_MS) exits at once.
     let stopping = false;
     const shutdown = (signal: string) => {
-      if (stopping) return;
+      if (stopping) {
+        logger.warn({ signal }, 'second signal: exiting without waiting for stop');
+        process.exit(1);
+      }
       stopping = true;
       logger.info({ signal }, 'stopping');
+      setTimeout(() => {
+        logger.error({ timeoutMs: STOP_TIMEOUT_MS }, 'stop timed out; exiting');
+        process.exit(1);
+      }, STOP_TIMEOUT_MS).unref();
       gw.stop()
         .then(() => process.exit(0))
         .catch((err: unknown) => {
@@ -70,5 +69,19 @@ export function registerStartCommand(program: Command): void {
     };
     process.on('SIGINT', () => shutdown('SIGINT'));
     process.on('SIGTERM', () => shutdown('SIGTERM'));
+    try {
+      await gw.start();
+    } catch (err) {
+      logger.error({ err: String(err) }, 'start-up failed');
+      await gw.stop().catch(() => undefined);
+      throw err;
+    }
+    if (stopping) return;
+    const ports = gw.ports;
+    const host = config.http.host === '0.0.0.0' || config.http.host === '::' ? 'localhost' : config.http.host;
+    logger.info(
+      { event: 'ready', peerId: gw.peerId, httpPort: ports.http, lanPort: ports.lan, gatewayPort: ports.gateway, statusUrl: `http://${host}:${ports.http}/` },
+      `meshgate ready: status page at http://${host}:${ports.http}/`,
+    );
   });
 }
