@@ -75,6 +75,7 @@ const wsUrl = z.string().refine((s) => {
     return false;
   }
 }, 'expected a ws:// or wss:// URL');
+const peerIdHex = z.string().regex(/^[0-9a-f]{16}$/, 'expected 16 lowercase hex characters');
 const PORT_MAX = 65535;
 
 /** The pino levels accepted by `logLevel` (pino `lib/levels.js`, plus `silent`). */
@@ -124,6 +125,10 @@ export const CONFIG_TREE = {
     port: integer(7778, 0, PORT_MAX, { description: 'Listen port of the gateway WebSocket listener (0 = any free port).', restart: true }),
     peers: stringList([], wsUrl, 'ws:// or wss:// URLs', { description: 'Other gateways to dial, as ws://host:port/path URLs.', restart: false }),
     helloTimeoutMs: integer(10_000, 100, 600_000, { description: 'Time allowed for the gateway-link hello exchange, ms.', restart: false }),
+    allowedPeers: stringList([], peerIdHex, '16-hex peer IDs', {
+      description: 'When not empty, only gateways with these peer IDs may link, in either direction (see `meshgate identity` on each); empty = any gateway that completes the hello.',
+      restart: true,
+    }),
   },
   mesh: {
     dedupCapacity: integer(10_000, 1_000, 1_000_000, { description: 'Entries in the duplicate-suppression LRU (at least 1,000).', restart: true }),

@@ -116,7 +116,13 @@ export class Gateway {
     if (cfg.gateway.enabled) {
       this.ws = new WsGatewayLinkAdapter(
         { logger: this.logger.child({ component: 'ws-gateway' }), identity: this.identity, now },
-        { listen: { host: cfg.gateway.host, port: cfg.gateway.port }, peers: [...cfg.gateway.peers], nickname: cfg.nickname, helloTimeoutMs: cfg.gateway.helloTimeoutMs },
+        {
+          listen: { host: cfg.gateway.host, port: cfg.gateway.port },
+          peers: [...cfg.gateway.peers],
+          nickname: cfg.nickname,
+          helloTimeoutMs: cfg.gateway.helloTimeoutMs,
+          allowedPeers: cfg.gateway.allowedPeers.length > 0 ? [...cfg.gateway.allowedPeers] : undefined,
+        },
       );
       this.adapters.push(this.ws);
     }

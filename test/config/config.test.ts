@@ -43,7 +43,7 @@ describe('defaults', () => {
     assert.equal(c.logLevel, 'info');
     assert.deepEqual(c.http, { host: '0.0.0.0', port: 8787 });
     assert.deepEqual(c.lan, { enabled: true, host: '0.0.0.0', port: 7777, peers: [], maxFrameBytes: 66047 });
-    assert.deepEqual(c.gateway, { enabled: true, host: '0.0.0.0', port: 7778, peers: [], helloTimeoutMs: 10000 });
+    assert.deepEqual(c.gateway, { enabled: true, host: '0.0.0.0', port: 7778, peers: [], helloTimeoutMs: 10000, allowedPeers: [] });
     assert.deepEqual(c.mesh, {
       dedupCapacity: 10000,
       dedupWindowMs: 300000,
