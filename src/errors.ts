@@ -28,6 +28,7 @@ export const ERROR_CODES = {
   MG_ERR_BAD_HEX: { area: 'protocol', description: 'A hex string is malformed or has the wrong length.' },
   MG_ERR_BAD_PACKET_JSON: { area: 'protocol', description: 'A packet JSON object (CLI `packet encode`) has a missing or invalid field.' },
   // mesh: the relay engine (bitchat-spec.md §3, §6)
+  MG_ERR_NO_ROUTE: { area: 'mesh', description: 'The route policy chose no link for a packet (no route to its destination); it was not forwarded.' },
   MG_ERR_DUPLICATE: { area: 'mesh', description: 'A packet was already seen within the duplicate-suppression window.' },
   MG_ERR_TTL_EXPIRED: { area: 'mesh', description: 'A packet arrived with TTL 0 and cannot be processed further.' },
   MG_ERR_OWN_PACKET: { area: 'mesh', description: 'A packet claims this gateway as sender (echo or spoof).' },
@@ -42,6 +43,10 @@ export const ERROR_CODES = {
   MG_ERR_HELLO_FAILED: { area: 'link', description: 'The gateway-link hello failed: bad version, bad signature, peer ID mismatch or timeout.' },
   MG_ERR_LINK_CONNECT: { area: 'link', description: 'Dialling a link endpoint failed.' },
   MG_ERR_LINK_LISTEN: { area: 'link', description: 'A link listener could not bind its address (port in use, permission denied).' },
+  MG_ERR_LINK_CONTROL_UNSUPPORTED: { area: 'link', description: 'A control message was sent on a link without a control channel (a phone link); it was dropped.' },
+  MG_ERR_CONTROL_MALFORMED: { area: 'link', description: 'A gateway control message was not valid JSON of the form {"t": type, "b": body}, or exceeded 65,536 bytes; it was dropped.' },
+  MG_ERR_CONTROL_UNKNOWN_TYPE: { area: 'link', description: 'A gateway control message had a type no module handles; it was ignored.' },
+  MG_ERR_CONTROL_BAD_BODY: { area: 'link', description: 'A gateway control message of a known type had an invalid body; it was dropped.' },
   // storage
   MG_ERR_STORAGE: { area: 'storage', description: 'The SQLite store failed (disk full, corrupt, locked).' },
   MG_ERR_MIGRATION: { area: 'storage', description: 'A schema migration failed or the database is newer than this build.' },

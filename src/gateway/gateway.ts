@@ -18,7 +18,13 @@ import { probeClockSync } from './clock-sync.js';
 import { SystemClock } from './system-clock.js';
 import { StatusServer } from '../web/status-server.js';
 import { toHex } from '../protocol/hex.js';
+import { MeshgateError } from '../errors.js';
 import type { IdentityKeys } from '../protocol/keys.js';
+import { TypedEmitter } from '../mesh/index.js';
+import { ControlBus } from '../overlay/control-bus.js';
+import { OPEN_ADMISSION, type PeerAdmission } from '../ports/admission.js';
+import type { GatewayDialer, GatewayEvents, GatewayModule, GatewayModuleContext } from './module.js';
+import { createModules } from './modules.js';
 
 /** meshgate's version, shown on /api/status. */
 export const MESHGATE_VERSION = '0.1.0';
@@ -28,6 +34,8 @@ export const CLOCK_PROBE_INTERVAL_MS = 60_000;
 export interface GatewayComponents {
   logger: Logger;
   clock?: Clock;
+  /** The modules to run (default: `createModules(config)`, src/gateway/modules.ts). */
+  modules?: GatewayModule[];
 }
 
 export interface ListenPorts {
@@ -56,12 +64,84 @@ export class Gateway {
   private startedAt = 0;
   private probeTimer: TimerHandle | undefined;
   private stopped = false;
+  private readonly modules: GatewayModule[];
+  private readonly startedModules: GatewayModule[] = [];
+  /** Cross-module events (src/gateway/module.ts). */
+  readonly events: TypedEmitter<GatewayEvents>;
+  /** Gateway-to-gateway control messages, dispatched by type to modules. */
+  readonly control: ControlBus;
+  private readonly schemes = new Map<string, (url: string, source: string) => { hangup(): void; linkId(): string | undefined }>();
+  private readonly schemeDials = new Map<string, { source: string; handle: { hangup(): void; linkId(): string | undefined } }>();
+  /** The admission in force: the first module that provides one, else everyone is admitted. */
+  readonly admission: PeerAdmission = {
+    allowAddress: (address, direction) => this.activeAdmission().allowAddress(address, direction),
+    allowPeer: (peerId, address) => this.activeAdmission().allowPeer(peerId, address),
+    report: (e) => this.activeAdmission().report(e),
+  };
 
   constructor(components: GatewayComponents, config: Readonly<GatewayConfig>) {
     this.config = config;
     this.logger = components.logger;
     this.clock = components.clock ?? new SystemClock();
+    this.modules = components.modules ?? createModules(config);
+    const names = new Set<string>();
+    for (const m of this.modules) {
+      if (names.has(m.name)) throw new MeshgateError('MG_ERR_CONFIG_INVALID', `two gateway modules are named ${m.name}`, { module: m.name });
+      names.add(m.name);
+    }
+    this.events = new TypedEmitter<GatewayEvents>(this.logger);
+    this.control = new ControlBus({ logger: this.logger.child({ component: 'control' }), links: () => [...this.links.values()] });
   }
+
+  /** A started module by name. */
+  module<T extends GatewayModule>(name: string): T | undefined {
+    return this.startedModules.find((m) => m.name === name) as T | undefined;
+  }
+
+  private activeAdmission(): PeerAdmission {
+    for (const m of this.startedModules) {
+      const a = m.admission?.();
+      if (a) return a;
+    }
+    return OPEN_ADMISSION;
+  }
+
+  /** Dial gateways at run time: ws:/wss: through the WebSocket adapter, other schemes through registered transports. */
+  readonly dialer: GatewayDialer = {
+    dial: (url, opts) => {
+      const source = opts?.source ?? 'runtime';
+      let scheme: string;
+      try {
+        scheme = new URL(url).protocol;
+      } catch {
+        return false;
+      }
+      if (scheme === 'ws:' || scheme === 'wss:') {
+        if (!this.ws) return false;
+        this.ws.addPeer(url, source);
+        return true;
+      }
+      const dial = this.schemes.get(scheme);
+      if (!dial) return false;
+      if (!this.schemeDials.has(url)) this.schemeDials.set(url, { source, handle: dial(url, source) });
+      return true;
+    },
+    hangup: (url) => {
+      this.ws?.removePeer(url);
+      const d = this.schemeDials.get(url);
+      if (d) {
+        this.schemeDials.delete(url);
+        d.handle.hangup();
+      }
+    },
+    dialled: () => [
+      ...(this.ws?.dialled() ?? []),
+      ...[...this.schemeDials].map(([url, d]) => ({ url, source: d.source, linkId: d.handle.linkId() })),
+    ],
+    registerScheme: (scheme, dial) => {
+      this.schemes.set(scheme.endsWith(':') ? scheme : `${scheme}:`, dial);
+    },
+  };
 
   get peerId(): string {
     if (!this.identity) throw new Error('gateway not started');
@@ -104,6 +184,9 @@ export class Gateway {
       },
     );
     this.engine.start();
+    const engine = this.engine;
+    const db = this.db;
+    const identity = this.identity;
 
     const now = () => this.clock.now();
     if (cfg.lan.enabled) {
@@ -126,6 +209,25 @@ export class Gateway {
       );
       this.adapters.push(this.ws);
     }
+    for (const m of this.modules) {
+      const ctx: GatewayModuleContext = {
+        config: cfg,
+        clock: this.clock,
+        logger: this.logger.child({ component: m.name }),
+        db,
+        identity,
+        engine,
+        control: this.control,
+        events: this.events,
+        dialer: this.dialer,
+        admission: this.admission,
+        links: () => [...this.links.values()],
+        module: <T extends GatewayModule>(name: string) => this.module<T>(name),
+      };
+      await m.start(ctx);
+      this.startedModules.push(m);
+      for (const a of m.adapters?.() ?? []) this.adapters.push(a);
+    }
     for (const adapter of this.adapters) {
       adapter.on('link', (link) => this.attach(link));
       adapter.on('error', (err) => this.logger.debug({ err: String(err) }, 'link adapter error'));
@@ -135,14 +237,26 @@ export class Gateway {
     await this.http.start();
   }
 
-  private attach(link: Link): void {
+  private attach(raw: Link): void {
+    let link = raw;
+    for (const m of this.startedModules) {
+      if (!m.wrapLink) continue;
+      try {
+        link = m.wrapLink(link);
+      } catch (err) {
+        this.logger.warn({ err: String(err), module: m.name, link: raw.id }, 'module wrapLink failed; link used unwrapped by it');
+      }
+    }
     this.links.set(link.id, link);
-    link.on('close', () => {
+    link.on('control', (msg) => this.control.dispatch(link, msg));
+    link.on('close', (reason) => {
       this.links.delete(link.id);
       this.closedLinks++;
       for (const [code, n] of Object.entries(link.stats().drops)) this.closedLinkDrops[code] = (this.closedLinkDrops[code] ?? 0) + n;
+      this.events.emit('link-down', { link, reason });
     });
     this.engine?.addLink(link);
+    this.events.emit('link-up', { link });
     this.logger.info({ link: link.id, kind: link.kind, remote: link.remoteAddress, peer: link.remotePeerId }, 'link up');
   }
 
@@ -198,7 +312,23 @@ export class Gateway {
       peers: this.engine?.peers() ?? [],
       drops,
       adapters: { ws: this.ws?.stats() ?? null },
+      dialled: this.dialer.dialled(),
+      control: this.control.stats(),
+      modules: this.moduleStatus(),
     };
+  }
+
+  private moduleStatus(): Record<string, unknown> {
+    const out: Record<string, unknown> = {};
+    for (const m of this.startedModules) {
+      try {
+        out[m.name] = m.status();
+      } catch (err) {
+        this.logger.warn({ err: String(err), module: m.name }, 'module status failed');
+        out[m.name] = { error: 'MG_ERR_UNKNOWN' };
+      }
+    }
+    return out;
   }
 
   async stop(): Promise<void> {
@@ -210,6 +340,13 @@ export class Gateway {
         await a.stop();
       } catch (err) {
         this.logger.warn({ err: String(err) }, 'adapter stop failed');
+      }
+    }
+    for (const m of [...this.startedModules].reverse()) {
+      try {
+        await m.stop();
+      } catch (err) {
+        this.logger.warn({ err: String(err), module: m.name }, 'module stop failed');
       }
     }
     this.engine?.stop();

@@ -4,7 +4,7 @@
  * `transmit()` and `teardown()`.
  */
 import { MeshgateError, type ErrorCode } from '../errors.js';
-import type { Link, LinkEvents, LinkKind, LinkStats } from '../ports/link.js';
+import { MAX_CONTROL_BYTES, type ControlMessage, type Link, type LinkEvents, type LinkKind, type LinkStats } from '../ports/link.js';
 import { silentLogger, type Logger } from '../ports/logger.js';
 
 export interface BaseLinkInit {
@@ -34,7 +34,7 @@ export abstract class BaseLink implements Link {
   protected readonly now: () => number;
   private open = true;
   private closing: Promise<void> | undefined;
-  private listeners: { [E in keyof LinkEvents]: Set<LinkEvents[E]> } = { frame: new Set(), close: new Set() };
+  private listeners: { [E in keyof LinkEvents]: Set<LinkEvents[E]> } = { frame: new Set(), close: new Set(), control: new Set() };
   private readonly counters: LinkStats;
 
   constructor(init: BaseLinkInit) {
@@ -47,7 +47,7 @@ export abstract class BaseLink implements Link {
     this.now = init.now;
     this.logger = (init.logger ?? silentLogger).child({ link: init.id });
     const t = this.now();
-    this.counters = { framesIn: 0, framesOut: 0, bytesIn: 0, bytesOut: 0, drops: {}, openedAt: t, lastActivity: t };
+    this.counters = { framesIn: 0, framesOut: 0, bytesIn: 0, bytesOut: 0, controlIn: 0, controlOut: 0, drops: {}, openedAt: t, lastActivity: t };
   }
 
   get isOpen(): boolean {
@@ -73,6 +73,59 @@ export abstract class BaseLink implements Link {
     this.counters.bytesOut += frame.length;
     this.counters.lastActivity = this.now();
     return true;
+  }
+
+  /**
+   * Hand one control message to the transport. The default (links without a control
+   * channel, e.g. phone links) refuses it. Return 'unsupported', 'full' or 'sent'.
+   */
+  protected transmitControl(_msg: ControlMessage, _encoded: string): 'unsupported' | 'full' | 'sent' {
+    return 'unsupported';
+  }
+
+  sendControl(msg: ControlMessage): boolean {
+    if (!this.open) throw new MeshgateError('MG_ERR_LINK_CLOSED', `link ${this.id} is closed`);
+    const encoded = encodeControl(msg);
+    if (encoded === undefined) {
+      this.countDrop('MG_ERR_CONTROL_MALFORMED');
+      return false;
+    }
+    const r = this.transmitControl(msg, encoded);
+    if (r === 'unsupported') {
+      this.countDrop('MG_ERR_LINK_CONTROL_UNSUPPORTED');
+      return false;
+    }
+    if (r === 'full') {
+      this.countDrop('MG_ERR_LINK_QUEUE_FULL');
+      return false;
+    }
+    this.counters.controlOut++;
+    this.counters.lastActivity = this.now();
+    return true;
+  }
+
+  /** Called by subclasses for each inbound control message (already decoded and checked). */
+  protected deliverControl(msg: ControlMessage): void {
+    if (!this.open) return;
+    this.counters.controlIn++;
+    this.counters.lastActivity = this.now();
+    for (const l of this.listeners.control) {
+      try {
+        l(msg);
+      } catch (err) {
+        this.logger.warn({ err, type: msg.type }, 'control listener threw');
+      }
+    }
+  }
+
+  /** Decode one inbound encoded control message (`{"t":type,"b":body}`) and deliver it; malformed ones are counted MG_ERR_CONTROL_MALFORMED. */
+  protected deliverEncodedControl(text: string): void {
+    const msg = decodeControl(text);
+    if (msg === undefined) {
+      this.countDrop('MG_ERR_CONTROL_MALFORMED');
+      return;
+    }
+    this.deliverControl(msg);
   }
 
   close(reason = 'closed locally'): Promise<void> {
@@ -119,6 +172,7 @@ export abstract class BaseLink implements Link {
     const ls = [...this.listeners.close];
     this.listeners.frame.clear();
     this.listeners.close.clear();
+    this.listeners.control.clear();
     for (const l of ls) {
       try {
         l(reason);
@@ -139,4 +193,39 @@ export abstract class BaseLink implements Link {
   stats(): LinkStats {
     return { ...this.counters, drops: { ...this.counters.drops } };
   }
+}
+
+/** Largest control `type` string, characters. */
+export const MAX_CONTROL_TYPE_LENGTH = 64;
+
+/**
+ * Encode a control message as the gateway-link wire text `{"t":type,"b":body}` (UTF-8
+ * JSON, at most MAX_CONTROL_BYTES). Returns undefined for an invalid type, a body that is
+ * not JSON-serialisable, or an oversized result.
+ */
+export function encodeControl(msg: ControlMessage): string | undefined {
+  if (typeof msg.type !== 'string' || msg.type.length === 0 || msg.type.length > MAX_CONTROL_TYPE_LENGTH) return undefined;
+  let text: string;
+  try {
+    text = JSON.stringify({ t: msg.type, b: msg.body ?? null });
+  } catch {
+    return undefined;
+  }
+  if (text === undefined || Buffer.byteLength(text, 'utf8') > MAX_CONTROL_BYTES) return undefined;
+  return text;
+}
+
+/** Decode the wire text of {@link encodeControl}; undefined when malformed or oversized. */
+export function decodeControl(text: string): ControlMessage | undefined {
+  if (text.length > MAX_CONTROL_BYTES) return undefined;
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return undefined;
+  const t = (v as { t?: unknown }).t;
+  if (typeof t !== 'string' || t.length === 0 || t.length > MAX_CONTROL_TYPE_LENGTH) return undefined;
+  return { type: t, body: (v as { b?: unknown }).b ?? null };
 }

@@ -15,6 +15,7 @@ export type {
   PeerEvent,
 } from './mesh-types.js';
 export { resolveMeshOptions } from './mesh-types.js';
+export type { RoutePolicy, RouteQuery } from './route-policy.js';
 export { PeerDirectory, type PeerDirectoryComponents, type PeerDirectoryInit } from './peer-directory.js';
 export { LinkSet, type LinkState } from './link-set.js';
 export { nextHopId, peerIdEquals } from './next-hop.js';

@@ -50,6 +50,7 @@ import { PeerDirectory } from './peer-directory.js';
 import type { PeerEntry, PeerInfo } from './peer-table.js';
 import { RelayScheduler } from './relay-scheduler.js';
 import { TypedEmitter } from './typed-emitter.js';
+import type { RoutePolicy } from './route-policy.js';
 
 /** Default own capabilities: gateway (bit 2) | bridge (bit 7) = 0x84 (bitchat-spec.md §4). */
 export const DEFAULT_GATEWAY_CAPABILITIES = capabilityBits(Capability.GATEWAY, Capability.BRIDGE);
@@ -91,6 +92,7 @@ export class MeshEngine {
   private sweepTimer: TimerHandle | undefined;
   private unsubscribeClock: (() => void) | undefined;
   private running = false;
+  private routePolicy: RoutePolicy | undefined;
 
   /**
    * @param components clock, logger, peerStore, clockState, identity, optional random.
@@ -277,19 +279,53 @@ export class MeshEngine {
     let ttl = p.ttl - 1;
     if (broadcast && degree >= DENSE_DEGREE && ttl > DENSE_TTL_CAP) ttl = DENSE_TTL_CAP;
     let ids: string[];
+    let nextHop: string | undefined;
     if (broadcast) {
       ids = this.links.openIdsExcept(ls);
     } else {
-      const hop = this.directory.linkFor(toHex(nextHopId(p, this.ownId)));
+      nextHop = toHex(nextHopId(p, this.ownId));
+      const hop = this.directory.linkFor(nextHop);
       // The next hop sits behind the link this came in on: it already has it (split horizon).
       if (hop === ls.link.id) return false;
       ids = hop !== undefined ? [hop] : this.links.openIdsExcept(ls);
+    }
+    if (this.routePolicy) {
+      const chosen = this.applyPolicy(p, broadcast, nextHop, ls, ids);
+      if (chosen.length === 0 && ids.length > 0) {
+        this.count(ls, 'MG_ERR_NO_ROUTE');
+        return false;
+      }
+      ids = chosen;
     }
     if (ids.length === 0) return false;
     const out = withTtl(frame.bytes, ttl);
     if (broadcast && this.opts.relayJitter && this.scheduler.schedule(key, out, ids, relayJitterMs(degree, this.random))) return true;
     this.sendRelay(out, ids);
     return true;
+  }
+
+  /**
+   * Install (or remove, with undefined) the route policy consulted for every relayed and
+   * originated packet (src/mesh/route-policy.ts).
+   */
+  setRoutePolicy(policy: RoutePolicy | undefined): void {
+    this.routePolicy = policy;
+  }
+
+  /** Ask the policy; keep only open candidate links; fall back to the default on a throw. */
+  private applyPolicy(p: BitchatPacket, broadcast: boolean, nextHop: string | undefined, ls: LinkState | undefined, defaults: string[]): string[] {
+    const candidates = this.links.openIdsExcept(ls);
+    let chosen: readonly string[] | undefined;
+    try {
+      chosen = this.routePolicy?.selectLinks({ packet: p, broadcast, nextHopPeerId: nextHop, ingressLinkId: ls?.link.id, defaultLinkIds: defaults, candidateLinkIds: candidates });
+    } catch (err) {
+      this.dropsByCode.MG_ERR_UNKNOWN = (this.dropsByCode.MG_ERR_UNKNOWN ?? 0) + 1;
+      this.logger.warn({ err: String(err) }, 'route policy threw; using the default links');
+      return defaults;
+    }
+    if (chosen === undefined) return defaults;
+    const allowed = new Set(candidates);
+    return chosen.filter((id) => allowed.has(id));
   }
 
   /** The one link a directed (or routed) packet we originate should take, or undefined to flood. */
@@ -319,7 +355,13 @@ export class MeshEngine {
     this.dedup.add(duplicateKey(pk.senderID, pk.timestamp, pk.type, pk.payload), this.clock.now());
     this.counters.originated++;
     const target = isBroadcast(pk) ? undefined : this.directedLink(pk);
-    this.links.sendTo(target !== undefined ? [target] : [...this.links.ids()], frame);
+    let ids = target !== undefined ? [target] : [...this.links.ids()];
+    if (this.routePolicy) {
+      const broadcast = isBroadcast(pk);
+      ids = this.applyPolicy(pk, broadcast, broadcast ? undefined : toHex(nextHopId(pk, this.ownId)), undefined, ids);
+      if (ids.length === 0) this.dropsByCode.MG_ERR_NO_ROUTE = (this.dropsByCode.MG_ERR_NO_ROUTE ?? 0) + 1;
+    }
+    this.links.sendTo(ids, frame);
     return frame;
   }
 

@@ -24,3 +24,4 @@ export {
   type HelloRole,
   type HelloStep,
 } from './hello.js';
+export { ControlBus, MAX_COUNTED_CONTROL_TYPES, type ControlBusStats, type ControlEnvelope, type ControlHandler } from './control-bus.js';

@@ -12,7 +12,24 @@
  *   `stats().drops` by error code; the link keeps serving unless framing is unrecoverable.
  * - `close()` is idempotent; the `close` event fires exactly once, on either side.
  * - Listeners that throw are caught by the link (logged), never fatal.
+ * - Control channel (gateway links): `sendControl(msg)` carries one {@link ControlMessage}
+ *   (JSON, at most {@link MAX_CONTROL_BYTES} encoded) in order with the frames; the
+ *   remote side emits `control`. Links without a control channel (phones) return false and
+ *   count `MG_ERR_LINK_CONTROL_UNSUPPORTED`; after close it throws `MG_ERR_LINK_CLOSED`.
  */
+
+/** Largest encoded control message (UTF-8 JSON bytes) a link sends or accepts. */
+export const MAX_CONTROL_BYTES = 65_536;
+
+/**
+ * A gateway-to-gateway control message: `type` names the protocol (e.g. `lsa`, `ping`,
+ * `receipt`; at most 64 characters), `body` is JSON-serialisable. Bodies come from another
+ * machine: receivers validate them before use.
+ */
+export interface ControlMessage {
+  readonly type: string;
+  readonly body: unknown;
+}
 export type LinkKind = 'memory' | 'lan-tcp' | 'ws-gateway' | 'ble-peripheral' | 'ble-central';
 
 export interface LinkStats {
@@ -20,6 +37,9 @@ export interface LinkStats {
   framesOut: number;
   bytesIn: number;
   bytesOut: number;
+  /** Control messages received / sent (gateway links; 0 elsewhere). */
+  controlIn: number;
+  controlOut: number;
   /** Frames dropped by this link, by MeshgateError code. */
   drops: Record<string, number>;
   /** ms since epoch when the link opened. */
@@ -33,6 +53,8 @@ export interface LinkEvents {
   frame: (frame: Uint8Array) => void;
   /** The link is closed (by either side); `reason` is free text for logs. */
   close: (reason: string) => void;
+  /** One control message from the remote gateway (gateway links only). */
+  control: (msg: ControlMessage) => void;
 }
 
 export interface Link {
@@ -50,6 +72,13 @@ export interface Link {
   readonly isOpen: boolean;
   /** Queue one frame. Returns false if it was dropped because the egress queue is full. */
   send(frame: Uint8Array): boolean;
+  /**
+   * Queue one control message (gateway links). Returns false when the link has no control
+   * channel (`MG_ERR_LINK_CONTROL_UNSUPPORTED`), the message is too large
+   * (`MG_ERR_CONTROL_MALFORMED`) or the egress queue is full (`MG_ERR_LINK_QUEUE_FULL`);
+   * each counted in `stats().drops`. @throws MeshgateError MG_ERR_LINK_CLOSED after close.
+   */
+  sendControl(msg: ControlMessage): boolean;
   close(reason?: string): Promise<void>;
   on<E extends keyof LinkEvents>(event: E, listener: LinkEvents[E]): void;
   off<E extends keyof LinkEvents>(event: E, listener: LinkEvents[E]): void;

@@ -4,6 +4,8 @@
  */
 export { openDatabase, DEFAULT_BUSY_TIMEOUT_MS, type Database, type OpenDatabaseComponents, type OpenDatabaseInit } from './database.js';
 export { MIGRATIONS, runMigrations, latestVersion, currentSchemaVersion, type Migration, type MigrationResult } from './migrations.js';
+export { applyModuleMigrations } from './module-migrations.js';
+export { preparedRetained } from './statement-retention.js';
 export { sqliteCodeOf, toStorageError, withStorageErrors } from './sqlite-errors.js';
 export { SqlitePeerStore, SQLITE_DEFAULT_MAX_PEERS, SQLITE_DEFAULT_MAX_PINNED_KEYS } from './sqlite-peer-store.js';
 export { SqliteCounterStore } from './sqlite-counter-store.js';

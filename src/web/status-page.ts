@@ -1,6 +1,8 @@
 /**
  * The operator's status page (first cut): one self-contained HTML document that polls
- * `/api/status` every 2 s and renders identity, clock, links, peers and drops.
+ * `/api/status` every 2 s and renders identity, clock, links, peers, drops, and one
+ * section per gateway module (`modules`), rendered generically: scalars as rows, arrays of
+ * objects as tables, nested objects as nested tables (depth-limited).
  * No external assets (the appliance may have no internet).
  */
 export const STATUS_PAGE_HTML = `<!doctype html>
@@ -19,10 +21,26 @@ th{background:#f0f0f0}.ok{color:#17803d}.bad{color:#b42318}code{font-size:.85rem
 <h2>Links</h2><table><thead><tr><th>link</th><th>kind</th><th>remote</th><th>frames in/out</th><th>bytes in/out</th><th>drops</th></tr></thead><tbody id="links"></tbody></table>
 <h2>Peers</h2><table><thead><tr><th>peer ID</th><th>nickname</th><th>last seen</th><th>link</th><th>hops</th></tr></thead><tbody id="peers"></tbody></table>
 <h2>Drops by error code</h2><table><thead><tr><th>code</th><th>count</th></tr></thead><tbody id="drops"></tbody></table>
+<div id="modules"></div>
 <script>
 const esc = (s) => String(s ?? '').replace(/[&<>"]/g, (c) => ({'&':'&amp;','<':'&lt;','>':'&gt;','"':'&quot;'}[c]));
 const row = (cells) => '<tr>' + cells.map((c) => '<td>' + c + '</td>').join('') + '</tr>';
 const ago = (t) => t ? Math.round((Date.now() - t) / 1000) + ' s ago' : '';
+const scalar = (v) => v === null || typeof v !== 'object';
+function render(v, depth) {
+  if (scalar(v)) return esc(v);
+  if (depth > 3) return '<code>' + esc(JSON.stringify(v)) + '</code>';
+  if (Array.isArray(v)) {
+    if (v.length === 0) return '<i>none</i>';
+    if (v.every((x) => x && typeof x === 'object' && !Array.isArray(x))) {
+      const cols = [...new Set(v.flatMap((x) => Object.keys(x)))].slice(0, 12);
+      return '<table><thead><tr>' + cols.map((c) => '<th>' + esc(c) + '</th>').join('') + '</tr></thead><tbody>' +
+        v.slice(0, 200).map((x) => row(cols.map((c) => render(x[c], depth + 1)))).join('') + '</tbody></table>';
+    }
+    return v.slice(0, 200).map((x) => render(x, depth + 1)).join(', ');
+  }
+  return '<table><tbody>' + Object.entries(v).map(([k, x]) => row([esc(k), render(x, depth + 1)])).join('') + '</tbody></table>';
+}
 const fmtDrops = (d) => Object.entries(d || {}).map(([k, v]) => esc(k) + ': ' + v).join('<br>');
 async function refresh() {
   try {
@@ -39,6 +57,7 @@ async function refresh() {
     document.getElementById('links').innerHTML = s.links.map((l) => row([esc(l.id), esc(l.kind) + (l.isGatewayLink ? ' (gateway ' + esc(l.remotePeerId) + ')' : ''), esc(l.remoteAddress), l.framesIn + ' / ' + l.framesOut, l.bytesIn + ' / ' + l.bytesOut, fmtDrops(l.drops)])).join('');
     document.getElementById('peers').innerHTML = s.peers.map((p) => row(['<code>' + esc(p.peerId) + '</code>', esc(p.nickname), ago(p.lastSeen), esc(p.directLinkId || p.viaLinkId), p.hops])).join('');
     document.getElementById('drops').innerHTML = Object.entries(s.drops).map(([k, v]) => row([esc(k), v])).join('');
+    document.getElementById('modules').innerHTML = Object.entries(s.modules || {}).map(([name, m]) => '<h2>' + esc(name) + '</h2>' + render(m, 0)).join('');
   } catch (e) { document.getElementById('err').textContent = 'status unavailable: ' + e; }
 }
 refresh(); setInterval(refresh, 2000);

@@ -251,20 +251,25 @@ describe('ws gateway link: frames, control messages, keep-alive, back-pressure, 
     await waitFor(() => closed && !d.isOpen, 3_000);
   });
 
-  test('text after the hello: non-JSON counted MG_ERR_LINK_PROTOCOL, unknown control types ignored, frames still flow', async () => {
+  test('text after the hello: control messages {"t","b"} both ways; malformed ones counted MG_ERR_CONTROL_MALFORMED; frames still flow', async () => {
     const L = await adapter();
     const c = await handClient(L.url, generateIdentityKeys());
     clients.push(c);
     await waitFor(() => L.links.length === 1);
     const l = L.links[0];
     const got = collect(l);
+    const controls: unknown[] = [];
+    l.on('control', (m) => controls.push(m));
     c.ws.send('not json');
-    c.ws.send(JSON.stringify({ type: 'future-control', x: 1 }));
+    c.ws.send(JSON.stringify({ type: 'old-shape', x: 1 }));
+    c.ws.send(JSON.stringify({ t: 'future-control', b: { x: 1 } }));
     c.ws.send(Uint8Array.of(5, 6));
     await waitFor(() => got.length === 1);
-    assert.equal(l.stats().drops.MG_ERR_LINK_PROTOCOL, 1);
+    assert.equal(l.stats().drops.MG_ERR_CONTROL_MALFORMED, 2);
     assert.equal(Object.keys(l.stats().drops).length, 1);
+    assert.deepEqual(controls, [{ type: 'future-control', body: { x: 1 } }]);
     l.send(Uint8Array.of(7));
+    assert.equal(l.sendControl({ type: 'pong', body: [1] }), true);
     await waitFor(() => c.binaries.length === 1);
     assert.deepEqual(c.binaries[0], Uint8Array.of(7));
     assert.equal(c.peer.peerId, L.identity.peerId);

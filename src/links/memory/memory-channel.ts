@@ -6,6 +6,7 @@
  * connection). Pure logic: timers only through the Clock.
  */
 import type { Clock, TimerHandle } from '../../ports/clock.js';
+import type { ControlMessage } from '../../ports/link.js';
 
 /** Link conditions of a simulated medium. */
 export interface MemoryConditions {
@@ -45,6 +46,8 @@ export interface MemoryChannelInit {
   maxInFlight: number;
   /** Receives each frame at its due time. */
   onFrame: (frame: Uint8Array) => void;
+  /** Receives each control message at its due time (gateway memory links). */
+  onControl?: (msg: ControlMessage) => void;
   /** Receives the close notification, after every frame sent before it. */
   onClose: (reason: string) => void;
 }
@@ -55,6 +58,7 @@ export type MemoryPushResult = 'queued' | 'lost' | 'full';
 interface Entry {
   dueAt: number;
   frame: Uint8Array | undefined;
+  control?: ControlMessage;
   closeReason: string | undefined;
 }
 
@@ -97,6 +101,29 @@ export class MemoryChannel {
     }
     const jitter = cond.jitterMs > 0 ? this.c.random() * cond.jitterMs : 0;
     this.enqueue({ dueAt: this.c.clock.now() + cond.latencyMs + jitter, frame, closeReason: undefined });
+    this.frames++;
+    return 'queued';
+  }
+
+  /**
+   * Put one control message on the air, in order with frames; same loss and in-flight
+   * bound as frames. The body is deep-copied through JSON (as a real transport would).
+   */
+  pushControl(msg: ControlMessage): MemoryPushResult {
+    if (this.done) return 'lost';
+    if (this.frames >= this.init.maxInFlight) {
+      this.c.counters.queueFull++;
+      return 'full';
+    }
+    const cond = this.c.conditions();
+    this.c.counters.sent++;
+    if (cond.lossRate > 0 && this.c.random() < cond.lossRate) {
+      this.c.counters.lost++;
+      return 'lost';
+    }
+    const jitter = cond.jitterMs > 0 ? this.c.random() * cond.jitterMs : 0;
+    const copy: ControlMessage = { type: msg.type, body: JSON.parse(JSON.stringify(msg.body ?? null)) as unknown };
+    this.enqueue({ dueAt: this.c.clock.now() + cond.latencyMs + jitter, frame: undefined, control: copy, closeReason: undefined });
     this.frames++;
     return 'queued';
   }
@@ -148,6 +175,10 @@ export class MemoryChannel {
         this.frames--;
         this.c.counters.delivered++;
         this.init.onFrame(e.frame);
+      } else if (e.control) {
+        this.frames--;
+        this.c.counters.delivered++;
+        this.init.onControl?.(e.control);
       } else {
         this.queue = [];
         this.head = 0;

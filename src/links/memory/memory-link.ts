@@ -5,6 +5,7 @@
  */
 import type { Logger } from '../../ports/logger.js';
 import { BaseLink } from '../base-link.js';
+import type { ControlMessage } from '../../ports/link.js';
 import type { MemoryChannel } from './memory-channel.js';
 
 export interface MemoryLinkInit {
@@ -54,6 +55,11 @@ export class MemoryLink extends BaseLink {
     this.deliver(frame);
   }
 
+  /** @internal Called by the medium when a control message from the peer is due. */
+  acceptControlFromMedium(msg: ControlMessage): void {
+    this.deliverControl(msg);
+  }
+
   /** @internal Called by the medium when the peer closed or severed the link. */
   closedByPeer(reason: string): void {
     this.outbound.discard();
@@ -63,6 +69,12 @@ export class MemoryLink extends BaseLink {
   protected transmit(frame: Uint8Array): boolean {
     // A lost frame still counts as sent: the sender cannot know it was lost.
     return this.outbound.push(frame.slice()) !== 'full';
+  }
+
+  /** Gateway memory links (`isGatewayLink: true`) carry control messages; phone links do not. */
+  protected override transmitControl(msg: ControlMessage): 'unsupported' | 'full' | 'sent' {
+    if (!this.isGatewayLink) return 'unsupported';
+    return this.outbound.pushControl(msg) === 'full' ? 'full' : 'sent';
   }
 
   protected teardown(reason: string): Promise<void> {

@@ -99,11 +99,13 @@ export class MemoryMedium {
     const ab = new MemoryChannel(components, {
       maxInFlight: this.maxInFlight,
       onFrame: (f) => b?.acceptFromMedium(f),
+      onControl: (m) => b?.acceptControlFromMedium(m),
       onClose: (r) => b?.closedByPeer(r),
     });
     const ba = new MemoryChannel(components, {
       maxInFlight: this.maxInFlight,
       onFrame: (f) => a?.acceptFromMedium(f),
+      onControl: (m) => a?.acceptControlFromMedium(m),
       onClose: (r) => a?.closedByPeer(r),
     });
     const common = {

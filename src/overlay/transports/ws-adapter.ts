@@ -82,6 +82,12 @@ interface Dialler {
   url: string;
   attempt: number;
   timer: ReturnType<typeof setTimeout> | undefined;
+  /** Who asked for this dial (`config`, `mdns`, `directory`, ...), shown on status. */
+  source: string;
+  /** The socket of the current attempt, and the link once authenticated. */
+  ws?: WebSocket;
+  link?: WsGatewayLink;
+  removed?: boolean;
 }
 
 const zeroReasons = (): Record<HelloFailureReason, number> =>
@@ -135,8 +141,44 @@ export class WsGatewayLinkAdapter extends BaseLinkAdapter {
         throw new MeshgateError('MG_ERR_CONFIG_INVALID', `gateway peer ${url} is not a URL`, { field: 'peers' });
       }
       if (u.protocol !== 'ws:' && u.protocol !== 'wss:') throw new MeshgateError('MG_ERR_CONFIG_INVALID', `gateway peer ${url} is not ws:// or wss://`, { field: 'peers' });
-      return { url, attempt: 0, timer: undefined };
+      return { url, attempt: 0, timer: undefined, source: 'config' };
     });
+  }
+
+  /**
+   * Dial (and keep re-dialling) one more gateway URL at run time; idempotent per URL.
+   * @throws MeshgateError MG_ERR_CONFIG_INVALID when `url` is not a ws:// or wss:// URL.
+   */
+  addPeer(url: string, source = 'runtime'): void {
+    if (this.diallers.some((d) => d.url === url)) return;
+    let u: URL;
+    try {
+      u = new URL(url);
+    } catch {
+      throw new MeshgateError('MG_ERR_CONFIG_INVALID', `gateway peer ${url} is not a URL`, { field: 'peers' });
+    }
+    if (u.protocol !== 'ws:' && u.protocol !== 'wss:') throw new MeshgateError('MG_ERR_CONFIG_INVALID', `gateway peer ${url} is not ws:// or wss://`, { field: 'peers' });
+    const d: Dialler = { url, attempt: 0, timer: undefined, source };
+    this.diallers.push(d);
+    if (this.running) this.dial(d);
+  }
+
+  /** Stop dialling `url` and close its socket or link, if any. No-op for an unknown URL. */
+  removePeer(url: string): void {
+    const i = this.diallers.findIndex((d) => d.url === url);
+    if (i < 0) return;
+    const d = this.diallers[i];
+    this.diallers.splice(i, 1);
+    d.removed = true;
+    if (d.timer) clearTimeout(d.timer);
+    d.timer = undefined;
+    if (d.link) void d.link.close('peer removed');
+    else d.ws?.terminate();
+  }
+
+  /** The URLs this adapter dials, with their source and current link ID (if up). */
+  dialled(): Array<{ url: string; source: string; linkId: string | undefined }> {
+    return this.diallers.map((d) => ({ url: d.url, source: d.source, linkId: d.link?.isOpen ? d.link.id : undefined }));
   }
 
   /** The listener's bound address, or undefined when not listening. */
@@ -257,6 +299,8 @@ export class WsGatewayLinkAdapter extends BaseLinkAdapter {
     if (!this.running) return;
     this.counters.dials++;
     const ws = new WebSocket(d.url, { maxPayload: 4 * this.maxFrameBytes, perMessageDeflate: false, handshakeTimeout: this.helloTimeoutMs });
+    d.ws = ws;
+    d.link = undefined;
     this.track(ws, d.url);
     let opened = false;
     ws.once('error', (err) => {
@@ -265,14 +309,17 @@ export class WsGatewayLinkAdapter extends BaseLinkAdapter {
     ws.once('open', () => {
       opened = true;
       this.runHello(ws, 'dialler', d.url, (link) => {
-        if (link) d.attempt = 0;
+        if (link) {
+          d.attempt = 0;
+          d.link = link;
+        }
       });
     });
     ws.once('close', () => this.scheduleRedial(d));
   }
 
   private scheduleRedial(d: Dialler): void {
-    if (!this.running || d.timer) return;
+    if (!this.running || d.timer || d.removed) return;
     const delay = reconnectDelayMs(d.attempt, this.policy, this.random);
     d.attempt++;
     this.logger.debug({ url: d.url, delayMs: delay, attempt: d.attempt }, 'gateway redial scheduled');

@@ -1,13 +1,14 @@
 /**
  * One authenticated gateway-to-gateway link over a WebSocket (`ws`). Created by
  * {@link WsGatewayLinkAdapter} after a successful hello (src/overlay/hello.ts); from then on
- * every binary message is one whole bitchat frame, and text messages are reserved for
- * JSON control messages (docs/gateway-link.md).
+ * every binary message is one whole bitchat frame, and every text message one JSON
+ * control message `{"t":type,"b":body}` (docs/gateway-link.md).
  */
 import type { RawData, WebSocket } from 'ws';
 import { BaseLink } from '../../links/base-link.js';
 import type { Logger } from '../../ports/logger.js';
 import type { HelloResult } from '../hello.js';
+import type { ControlMessage } from '../../ports/link.js';
 
 /** Default egress cap: `transmit` refuses frames while `ws.bufferedAmount` would exceed this (bytes). */
 export const DEFAULT_MAX_BUFFERED_BYTES = 1024 * 1024;
@@ -105,6 +106,15 @@ export class WsGatewayLink extends BaseLink {
     return true;
   }
 
+  /** Control messages travel as text messages `{"t":type,"b":body}` (docs/gateway-link.md). */
+  protected override transmitControl(_msg: ControlMessage, encoded: string): 'unsupported' | 'full' | 'sent' {
+    if (this.ws.readyState !== this.ws.OPEN) return 'full';
+    const buffered = this.ws.bufferedAmount;
+    if (buffered > 0 && buffered + encoded.length > this.maxBufferedBytes) return 'full';
+    this.ws.send(encoded, { binary: false });
+    return 'sent';
+  }
+
   protected async teardown(reason: string): Promise<void> {
     this.stopKeepAlive();
     if (this.ws.readyState === this.ws.CLOSED) return;
@@ -129,23 +139,7 @@ export class WsGatewayLink extends BaseLink {
       this.deliver(new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength));
       return;
     }
-    this.onControl(data.toString());
-  }
-
-  /** Text after the hello: JSON control messages. None are defined in 1.0.0, so all are ignored. */
-  private onControl(text: string): void {
-    let msg: unknown;
-    try {
-      msg = JSON.parse(text);
-    } catch {
-      msg = undefined;
-    }
-    if (typeof msg !== 'object' || msg === null || Array.isArray(msg) || typeof (msg as { type?: unknown }).type !== 'string') {
-      this.countDrop('MG_ERR_LINK_PROTOCOL');
-      this.logger.debug('non-JSON control message dropped');
-      return;
-    }
-    this.logger.debug({ type: String((msg as { type: string }).type).slice(0, 32) }, 'unknown control message ignored');
+    this.deliverEncodedControl(data.toString());
   }
 
   private keepAlive(): void {

@@ -1,0 +1,14 @@
+/**
+ * The modules a gateway runs, in start order (later modules may use earlier ones through
+ * `ctx.module(name)`; `wrapLink` decorators apply in this order, so the last one is
+ * outermost). Each capability adds one line here.
+ */
+import type { GatewayConfig } from './config.js';
+import type { GatewayModule } from './module.js';
+
+/** Build the configured modules (disabled ones are left out). */
+export function createModules(config: Readonly<GatewayConfig>): GatewayModule[] {
+  const modules: GatewayModule[] = [];
+  void config;
+  return modules;
+}
