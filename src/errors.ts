@@ -58,6 +58,15 @@ export const ERROR_CODES = {
   MG_ERR_CLI_USAGE: { area: 'cli', description: 'A CLI command was given invalid arguments.' },
   // general
   MG_ERR_UNKNOWN: { area: 'general', description: 'An unexpected error that is not a MeshgateError (a bug): counted under this code and logged.' },
+  // overlay sessions (issue 6 part A): Noise XX sessions, version negotiation, transports, certificates
+  MG_ERR_NOISE_DECRYPT: { area: 'overlay-session', description: 'A Noise message failed ChaCha20-Poly1305 authentication (wrong keys, tampered bytes, different prologue); the nonce did not advance.' },
+  MG_ERR_NOISE_STATE: { area: 'overlay-session', description: 'A Noise handshake or cipher state was misused: message out of turn, truncated or over 65,535 bytes, nonce space exhausted.' },
+  MG_ERR_SESSION_DECRYPT: { area: 'overlay-session', description: 'An encrypted gateway-session record failed authentication (tampered, replayed or reordered); the session is closed.' },
+  MG_ERR_SESSION_RECORD: { area: 'overlay-session', description: 'A decrypted gateway-session record is malformed (unknown record type, fragment overrun, frame over the cap); the session is closed.' },
+  MG_ERR_SESSION_DOWNGRADE: { area: 'overlay-session', description: 'An authenticated peer offered fewer security-relevant capabilities (or an older major version) than pinned for it; the session is refused.' },
+  MG_ERR_SESSION_INCOMPATIBLE: { area: 'overlay-session', description: 'Version negotiation ended Incompatible: the peer is below the minimum version, outside the legacy window, or lacks a required capability.' },
+  MG_ERR_CERTIFICATE: { area: 'overlay-session', description: 'The TLS / WebTransport certificate could not be loaded, generated or stored.' },
+  MG_ERR_WEBTRANSPORT: { area: 'overlay-session', description: 'A WebTransport (HTTP/2) session or stream failed or could not be opened.' },
 } as const;
 
 /** A stable meshgate error code, e.g. `MG_ERR_FRAME_TOO_SHORT`. */
