@@ -4,3 +4,4 @@ export { SecureSession, MAX_CHUNK_BYTES, DEFAULT_REKEY_INTERVAL, type OpenedMess
 export { SESSION_FAILURE_REASONS, failureCode, failureOffence, sessionFailed, sessionFailureReason, type SessionFailureReason } from './session-failure.js';
 export { encodeHello, parseHello, prologue, GATEWAY_PROTOCOL, MAX_HELLO_BYTES, PROLOGUE_LABEL, type SessionHello } from './session-hello.js';
 export { RECORD_HELLO, RECORD_HANDSHAKE, RECORD_TRANSPORT, MAX_RECORD_BYTES, record } from './records.js';
+export { createSessionAuthority, memorySessionAuthority, defaultNegotiationPolicy, GATEWAY_PROTOCOL_VERSION, DEFAULT_PINNED_FEATURES, type SessionAuthority, type AuthorityDecision, type SessionAuthorityInit } from './session-authority.js';

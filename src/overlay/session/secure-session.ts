@@ -25,11 +25,12 @@ export const DEFAULT_REKEY_INTERVAL = 65_536;
 
 const KIND_FRAME = 0;
 const KIND_CONTROL = 1;
+const KIND_CONFIRM = 2;
 const MORE = 0x80;
 const EMPTY = new Uint8Array(0);
 
 /** One message opened from the peer. */
-export type OpenedMessage = { kind: 'frame'; data: Uint8Array } | { kind: 'control'; text: string };
+export type OpenedMessage = { kind: 'frame'; data: Uint8Array } | { kind: 'control'; text: string } | { kind: 'confirm' };
 
 export interface SecureSessionInit {
   ciphers: TransportCiphers;
@@ -77,6 +78,11 @@ export class SecureSession {
     return this.seal(KIND_CONTROL, new Uint8Array(Buffer.from(text, 'utf8')));
   }
 
+  /** The listener's session confirmation: the first TRANSPORT record, sent once it has accepted the session (empty body). */
+  sealConfirm(): Uint8Array[] {
+    return this.seal(KIND_CONFIRM, EMPTY);
+  }
+
   /** Open one record; returns the message it completes, if any. */
   open(rec: Uint8Array): OpenedMessage | undefined {
     if (rec.length < 1 + 1 + TAG_BYTES || rec[0] !== RECORD_TRANSPORT) {
@@ -96,6 +102,7 @@ export class SecureSession {
     if (inner.length < 1) throw new MeshgateError('MG_ERR_SESSION_RECORD', 'record without flags');
     const flags = inner[0];
     const kind = flags & 0x7f;
+    if (kind === KIND_CONFIRM && !(flags & MORE) && inner.length === 1 && !this.pending) return { kind: 'confirm' };
     if (kind !== KIND_FRAME && kind !== KIND_CONTROL) throw new MeshgateError('MG_ERR_SESSION_RECORD', `unknown record kind ${kind}`);
     const chunk = inner.subarray(1);
     const cap = kind === KIND_FRAME ? this.maxFrameBytes : MAX_CONTROL_BYTES;
