@@ -14,3 +14,7 @@ export {
   type WsGatewayLinkAdapterComponents,
   type WsGatewayLinkAdapterInit,
 } from './ws-adapter.js';
+export { WebTransportLinkAdapter, parseWtUrl, DEFAULT_WT_PATH, type WtAdapterComponents, type WtAdapterInit, type WtAdapterStats } from './wt-adapter.js';
+export { WtChannel, DEFAULT_WT_BYTE_BUDGET } from './wt-channel.js';
+export { detectHttp3, loadWebTransport, HTTP3_PACKAGE } from './wt-library.js';
+export { loadOrCreateCertificate, makeSelfSignedCertificate, MAX_WEBTRANSPORT_CERT_MS, type GatewayCertificate, type CertificateOptions } from './certificates.js';
