@@ -75,6 +75,19 @@ const wsUrl = z.string().refine((s) => {
     return false;
   }
 }, 'expected a ws:// or wss:// URL');
+const httpsUrl = (s: string): boolean => {
+  try {
+    const u = new URL(s);
+    return u.protocol === 'https:' && u.hostname !== '' && /^[0-9a-fA-F]{64}$/.test(u.searchParams.get('certhash') ?? '');
+  } catch {
+    return false;
+  }
+};
+const wtUrl = z.string().refine(httpsUrl, 'expected https://host:port/path?certhash=<64 hex>');
+/** Gateway-protocol feature names (src/overlay/negotiation/features.ts). */
+const FEATURE_NAME_LIST = ['BasicMesh', 'GatewayNodes', 'EnhancedRouting', 'CompressionV2', 'ProofOfRelay', 'CrossChainBridge'] as const;
+const featureName = z.enum(FEATURE_NAME_LIST) as unknown as z.ZodType<string>;
+const semver = z.string().regex(/^(0|[1-9]\d{0,5})\.(0|[1-9]\d{0,5})\.(0|[1-9]\d{0,5})$/, 'expected MAJOR.MINOR.PATCH');
 const peerIdHex = z.string().regex(/^[0-9a-f]{16}$/, 'expected 16 lowercase hex characters');
 const PORT_MAX = 65535;
 
@@ -144,6 +157,39 @@ export const CONFIG_TREE = {
       description: 'How the gateway decides its clock is synchronised: auto asks systemd-timesyncd (timedatectl) or chrony; synced / unsynced override.',
       restart: false,
     }),
+  },
+  overlay: {
+    features: stringList(['BasicMesh', 'GatewayNodes', 'EnhancedRouting', 'CompressionV2', 'ProofOfRelay'], featureName, 'feature names', {
+      description: 'Gateway-protocol features this gateway wants and offers in its hello (capability bitfield); each must exist in protocol 1.4.0. Sessions sharing all of them are Full, others Limited (docs/overlay.md).',
+      restart: true,
+    }),
+    requiredFeatures: stringList(['BasicMesh', 'GatewayNodes'], featureName, 'feature names', {
+      description: 'Features a peer must share, else the session is Incompatible (MG_ERR_SESSION_INCOMPATIBLE); a subset of overlay.features.',
+      restart: true,
+    }),
+    minimumVersion: string('1.0.0', semver, 'MAJOR.MINOR.PATCH', { description: 'Oldest gateway-protocol version accepted from a peer.', restart: true }),
+    legacyMajors: integer(1, 0, 10, { description: 'Peers this many major versions apart are still served in Legacy mode (features of the older major only); further apart is Incompatible.', restart: true }),
+    pinnedFeatures: stringList(['EnhancedRouting', 'ProofOfRelay'], featureName, 'feature names', {
+      description: 'Security-relevant features pinned per peer in SQLite: a later session from that peer without one is refused as a downgrade (MG_ERR_SESSION_DOWNGRADE).',
+      restart: true,
+    }),
+    rekeyInterval: integer(65_536, 16, 1_000_000_000, { description: 'Encrypted records per direction between session rekeys (Noise rev 34 §11.3).', restart: true }),
+    tls: {
+      enabled: boolean(false, { description: 'Serve the gateway WebSocket listener as wss:// (TLS), with overlay.tls.certFile/keyFile or a self-signed ECDSA P-256 certificate in the state directory.', restart: true }),
+      certFile: string('', z.string(), 'a file path or empty', { description: 'PEM certificate for wss:// (empty = self-signed, made on first start).', restart: true }),
+      keyFile: string('', z.string(), 'a file path or empty', { description: 'PEM private key for overlay.tls.certFile.', restart: true }),
+      certificateDays: integer(365, 1, 3650, { description: 'Validity of the self-signed wss:// certificate, days (renewed within 7 days of expiry).', restart: true }),
+    },
+    webtransport: {
+      enabled: boolean(false, { description: 'Run the WebTransport (HTTP/2) gateway listener and dial overlay.webtransport.peers.', restart: true }),
+      host: string('0.0.0.0', host, HOST_EXPECTED, { description: 'Listen address of the WebTransport listener.', restart: true }),
+      port: integer(7779, 0, PORT_MAX, { description: 'Listen port (TCP) of the WebTransport listener (0 = any free port).', restart: true }),
+      peers: stringList([], wtUrl, 'https:// URLs with ?certhash=', {
+        description: 'WebTransport gateways to dial, as https://host:port/meshgate?certhash=<SHA-256 of their certificate, 64 hex> (shown on their status page).',
+        restart: false,
+      }),
+      certificateDays: integer(13, 1, 14, { description: 'Validity of the WebTransport certificate, days (at most 14 for certificate hashes); rotated 1 day before expiry.', restart: true }),
+    },
   },
 };
 

@@ -5,10 +5,12 @@
  */
 import type { GatewayConfig } from './config.js';
 import type { GatewayModule } from './module.js';
+import { OverlayModule } from './modules/overlay-module.js';
 
 /** Build the configured modules (disabled ones are left out). */
 export function createModules(config: Readonly<GatewayConfig>): GatewayModule[] {
   const modules: GatewayModule[] = [];
   void config;
+  modules.push(new OverlayModule());
   return modules;
 }

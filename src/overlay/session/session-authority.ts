@@ -35,6 +35,8 @@ export interface SessionAuthority {
   policy(): NegotiationPolicy;
   /** Decide on an authenticated, negotiated session (pins). Must not throw. */
   authorize(r: SessionHandshakeResult): AuthorityDecision;
+  /** Optional: told about every session link once established (status). `link` is a transport's SecureLink. */
+  opened?(link: unknown): void;
 }
 
 export interface SessionAuthorityComponents {

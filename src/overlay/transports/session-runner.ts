@@ -156,6 +156,11 @@ export function runSession(c: SessionRunnerComponents, init: SessionRunInit, onE
       { id: init.linkId, kind: init.linkKind, channel: ch, result: r, secure, transport: init.transport, maxFrameBytes: init.maxFrameBytes, maxBufferedBytes: init.maxBufferedBytes },
     );
     init.counters.modes[r.negotiated.mode] = (init.counters.modes[r.negotiated.mode] ?? 0) + 1;
+    try {
+      c.authority.opened?.(link);
+    } catch (err) {
+      c.logger.warn({ err: String(err) }, 'session authority opened() threw');
+    }
     c.logger.info({ link: link.id, peer: r.peer.peerId, nickname: r.peer.nickname, version: r.peer.version, mode: r.negotiated.mode, features: r.negotiated.features }, 'gateway session established');
     onEnd(link);
   };

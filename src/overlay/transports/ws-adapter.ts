@@ -51,8 +51,8 @@ export interface WsGatewayLinkAdapterComponents {
 export interface WsGatewayLinkAdapterInit {
   /** Accept inbound links on ws(s)://host:port/path (port 0 = any free port; see `address()`). */
   listen?: { host: string; port: number; path?: string };
-  /** PEM certificate and key: the listener serves `wss://` (TLS) instead of `ws://`. */
-  tls?: { cert: string; key: string };
+  /** PEM certificate and key: the listener serves `wss://` (TLS) instead of `ws://`. `sha256`/`notAfter` are shown on status. */
+  tls?: { cert: string; key: string; sha256?: string; notAfter?: number };
   /** ws:// or wss:// URLs of gateways to dial. */
   peers?: readonly string[];
   nickname: string;
@@ -94,6 +94,8 @@ export interface WsGatewayAdapterStats {
   pending: number;
   /** `ws` or `wss`. */
   scheme: 'ws' | 'wss';
+  /** The wss:// certificate (SHA-256 of the DER, expiry ms), or null for ws://. */
+  certificate: { sha256: string | null; notAfter: number | null } | null;
 }
 
 interface Dialler {
@@ -227,6 +229,7 @@ export class WsGatewayLinkAdapter extends BaseLinkAdapter {
       active: this.links.size,
       pending: Math.max(0, this.sockets.size - this.links.size),
       scheme: this.init.tls ? 'wss' : 'ws',
+      certificate: this.init.tls ? { sha256: this.init.tls.sha256 ?? null, notAfter: this.init.tls.notAfter ?? null } : null,
     };
   }
 
