@@ -116,7 +116,7 @@ export async function handClient(url: string, identity: IdentityKeys, opts: Clie
       const rec = new Uint8Array(data);
       if (session && result) {
         if (!confirmed) {
-          const m = session.open(rec);
+          const [m] = session.open(rec);
           if (m?.kind === 'confirm') {
             confirmed = true;
             resolve(result);
@@ -125,8 +125,7 @@ export async function handClient(url: string, identity: IdentityKeys, opts: Clie
         }
         records.push(rec);
         try {
-          const m = session.open(rec);
-          if (m) messages.push(m);
+          messages.push(...session.open(rec));
         } catch {
           // recorded; tests inspect records
         }

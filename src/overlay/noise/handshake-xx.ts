@@ -15,7 +15,7 @@
 import { MeshgateError } from '../../errors.js';
 import { TAG_BYTES, MAX_NOISE_MESSAGE_BYTES, type CipherState } from './cipher-state.js';
 import { SymmetricState } from './symmetric-state.js';
-import { DH_BYTES, generateNoiseKeyPair, x25519Dh, type NoiseKeyPair } from './x25519.js';
+import { DH_BYTES, generateNoiseKeyPair, withKeyObject, x25519Dh, type NoiseKeyPair } from './x25519.js';
 
 /** The protocol name hashed into the initial handshake state. */
 export const NOISE_PROTOCOL_NAME = 'Noise_XX_25519_ChaChaPoly_SHA256';
@@ -61,8 +61,8 @@ export class XxHandshake {
 
   constructor(init: XxHandshakeInit) {
     this.initiator = init.initiator;
-    this.s = init.staticKeyPair;
-    this.fixedE = init.ephemeralKeyPair;
+    this.s = withKeyObject(init.staticKeyPair);
+    this.fixedE = init.ephemeralKeyPair ? withKeyObject(init.ephemeralKeyPair) : undefined;
     this.ss = new SymmetricState(NOISE_PROTOCOL_NAME);
     this.ss.mixHash(init.prologue ?? new Uint8Array(0));
   }

@@ -2,13 +2,16 @@
  * The record layer of an established gateway session (docs/gateway-link.md §5). Every
  * bitchat frame and every control message travels encrypted in TRANSPORT records:
  *
- *   record    = 0x03 ‖ ChaCha20-Poly1305(k, n, ad = empty, inner) (Noise transport message)
- *   inner     = flags (1 byte) ‖ chunk
- *   flags     = bit 7: more chunks of this message follow; bits 0..6: kind (0 frame, 1 control)
+ *   record = 0x03 ‖ ChaCha20-Poly1305(k, n, ad = empty, inner)   (one Noise transport message)
+ *   inner  = item+                                   (at most 65,535 − 16 = 65,519 bytes)
+ *   item   = flags (1) ‖ length (u24 BE) ‖ chunk (length bytes)
+ *   flags  = bit 7: more chunks of this message follow in the next item;
+ *            bits 0..6: kind (0 frame, 1 control, 2 confirm: the listener's acceptance,
+ *            the first item it sends, empty)
  *
- * A message larger than one Noise message (65,535 − 16 − 1 = 65,518 bytes of chunk) is split
- * into consecutive records; the receiver reassembles up to the frame cap (frames) or
- * 65,536 bytes (control). Nonces are per-direction counters, so a tampered, replayed,
+ * Messages sealed together (a batch) share records; a message that does not fit the rest of
+ * a record continues in the next one. The receiver reassembles up to the frame cap (frames)
+ * or 65,536 bytes (control). Nonces are per-direction counters, so a tampered, replayed,
  * dropped or reordered record fails authentication: `open` throws MG_ERR_SESSION_DECRYPT
  * and the transport closes the session (a Noise receiver cannot resynchronise).
  * Both directions rekey (rev 34 §11.3) after every `rekeyInterval` records.
@@ -18,19 +21,30 @@ import { MAX_CONTROL_BYTES } from '../../ports/link.js';
 import { MAX_NOISE_MESSAGE_BYTES, TAG_BYTES, type CipherState, type TransportCiphers } from '../noise/index.js';
 import { RECORD_TRANSPORT } from './records.js';
 
+/** Largest inner plaintext of one record, bytes. */
+export const MAX_INNER_BYTES = MAX_NOISE_MESSAGE_BYTES - TAG_BYTES;
+/** Item header: flags (1) + u24 length. */
+export const ITEM_HEADER_BYTES = 4;
 /** Largest chunk in one record, bytes. */
-export const MAX_CHUNK_BYTES = MAX_NOISE_MESSAGE_BYTES - TAG_BYTES - 1;
+export const MAX_CHUNK_BYTES = MAX_INNER_BYTES - ITEM_HEADER_BYTES;
 /** Default records per direction between rekeys. */
 export const DEFAULT_REKEY_INTERVAL = 65_536;
 
-const KIND_FRAME = 0;
-const KIND_CONTROL = 1;
-const KIND_CONFIRM = 2;
+/** Item kinds. */
+export const KIND_FRAME = 0;
+export const KIND_CONTROL = 1;
+export const KIND_CONFIRM = 2;
 const MORE = 0x80;
 const EMPTY = new Uint8Array(0);
 
 /** One message opened from the peer. */
 export type OpenedMessage = { kind: 'frame'; data: Uint8Array } | { kind: 'control'; text: string } | { kind: 'confirm' };
+
+/** A message to seal: kind 0 frame, 1 control (UTF-8 JSON), 2 confirm. */
+export interface OutgoingMessage {
+  kind: number;
+  data: Uint8Array;
+}
 
 export interface SecureSessionInit {
   ciphers: TransportCiphers;
@@ -70,22 +84,55 @@ export class SecureSession {
 
   /** Records carrying one bitchat frame. */
   sealFrame(frame: Uint8Array): Uint8Array[] {
-    return this.seal(KIND_FRAME, frame);
+    return this.seal([{ kind: KIND_FRAME, data: frame }]);
   }
 
   /** Records carrying one encoded control message (`{"t":..,"b":..}` text). */
   sealControl(text: string): Uint8Array[] {
-    return this.seal(KIND_CONTROL, new Uint8Array(Buffer.from(text, 'utf8')));
+    return this.seal([{ kind: KIND_CONTROL, data: new Uint8Array(Buffer.from(text, 'utf8')) }]);
   }
 
-  /** The listener's session confirmation: the first TRANSPORT record, sent once it has accepted the session (empty body). */
+  /** The listener's session confirmation (an empty confirm item). */
   sealConfirm(): Uint8Array[] {
-    return this.seal(KIND_CONFIRM, EMPTY);
+    return this.seal([{ kind: KIND_CONFIRM, data: EMPTY }]);
   }
 
-  /** Open one record; returns the message it completes, if any. */
-  open(rec: Uint8Array): OpenedMessage | undefined {
-    if (rec.length < 1 + 1 + TAG_BYTES || rec[0] !== RECORD_TRANSPORT) {
+  /**
+   * Records carrying several messages, packed into as few records as fit (one Noise
+   * encryption per record, not per message).
+   */
+  seal(batch: readonly OutgoingMessage[]): Uint8Array[] {
+    const out: Uint8Array[] = [];
+    let inner = Buffer.allocUnsafe(MAX_INNER_BYTES);
+    let off = 0;
+    const emit = () => {
+      out.push(this.encrypt(inner.subarray(0, off)));
+      inner = Buffer.allocUnsafe(MAX_INNER_BYTES);
+      off = 0;
+    };
+    for (const m of batch) {
+      let pos = 0;
+      for (;;) {
+        const left = m.data.length - pos;
+        if (MAX_INNER_BYTES - off < ITEM_HEADER_BYTES + (left > 0 ? 1 : 0)) emit();
+        const n = Math.min(MAX_INNER_BYTES - off - ITEM_HEADER_BYTES, left);
+        const more = n < left;
+        inner[off] = m.kind | (more ? MORE : 0);
+        inner.writeUIntBE(n, off + 1, 3);
+        inner.set(m.data.subarray(pos, pos + n), off + ITEM_HEADER_BYTES);
+        off += ITEM_HEADER_BYTES + n;
+        pos += n;
+        if (!more) break;
+        emit();
+      }
+    }
+    if (off > 0) emit();
+    return out;
+  }
+
+  /** Open one record; returns the messages it completes (possibly none). */
+  open(rec: Uint8Array): OpenedMessage[] {
+    if (rec.length < 1 + ITEM_HEADER_BYTES + TAG_BYTES || rec[0] !== RECORD_TRANSPORT) {
       throw new MeshgateError('MG_ERR_SESSION_RECORD', rec.length === 0 ? 'empty record' : `unexpected record type ${rec[0]} or short record`);
     }
     let inner: Uint8Array;
@@ -99,28 +146,44 @@ export class SecureSession {
     }
     this.counters.recordsOpened++;
     this.maybeRekey(this.receive);
-    if (inner.length < 1) throw new MeshgateError('MG_ERR_SESSION_RECORD', 'record without flags');
-    const flags = inner[0];
+    const out: OpenedMessage[] = [];
+    let off = 0;
+    while (off < inner.length) {
+      if (inner.length - off < ITEM_HEADER_BYTES) throw new MeshgateError('MG_ERR_SESSION_RECORD', 'truncated item header');
+      const flags = inner[off];
+      const len = (inner[off + 1] << 16) | (inner[off + 2] << 8) | inner[off + 3];
+      const chunk = inner.subarray(off + ITEM_HEADER_BYTES, off + ITEM_HEADER_BYTES + len);
+      if (chunk.length !== len) throw new MeshgateError('MG_ERR_SESSION_RECORD', 'item overruns its record');
+      off += ITEM_HEADER_BYTES + len;
+      const m = this.item(flags, chunk);
+      if (m) out.push(m);
+    }
+    return out;
+  }
+
+  private item(flags: number, chunk: Uint8Array): OpenedMessage | undefined {
     const kind = flags & 0x7f;
-    if (kind === KIND_CONFIRM && !(flags & MORE) && inner.length === 1 && !this.pending) return { kind: 'confirm' };
-    if (kind !== KIND_FRAME && kind !== KIND_CONTROL) throw new MeshgateError('MG_ERR_SESSION_RECORD', `unknown record kind ${kind}`);
-    const chunk = inner.subarray(1);
+    if (kind === KIND_CONFIRM) {
+      if (flags & MORE || chunk.length !== 0 || this.pending) throw new MeshgateError('MG_ERR_SESSION_RECORD', 'malformed confirm item');
+      return { kind: 'confirm' };
+    }
+    if (kind !== KIND_FRAME && kind !== KIND_CONTROL) throw new MeshgateError('MG_ERR_SESSION_RECORD', `unknown item kind ${kind}`);
     const cap = kind === KIND_FRAME ? this.maxFrameBytes : MAX_CONTROL_BYTES;
     const p = this.pending;
-    if (p && p.kind !== kind) throw new MeshgateError('MG_ERR_SESSION_RECORD', 'record kind changed inside a chunked message');
+    if (p && p.kind !== kind) throw new MeshgateError('MG_ERR_SESSION_RECORD', 'item kind changed inside a chunked message');
     const bytes = (p?.bytes ?? 0) + chunk.length;
     if (bytes > cap) throw new MeshgateError('MG_ERR_SESSION_RECORD', `message over ${cap} bytes`);
     if (flags & MORE) {
       if (p) {
-        p.parts.push(chunk);
+        p.parts.push(new Uint8Array(chunk));
         p.bytes = bytes;
       } else {
-        this.pending = { kind, parts: [chunk], bytes };
+        this.pending = { kind, parts: [new Uint8Array(chunk)], bytes };
       }
       return undefined;
     }
     this.pending = undefined;
-    const data = p ? new Uint8Array(Buffer.concat([...p.parts, chunk])) : chunk;
+    const data = p ? new Uint8Array(Buffer.concat([...p.parts, chunk])) : new Uint8Array(chunk);
     return kind === KIND_FRAME ? { kind: 'frame', data } : { kind: 'control', text: Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('utf8') };
   }
 
@@ -128,25 +191,14 @@ export class SecureSession {
     return { ...this.counters };
   }
 
-  private seal(kind: number, data: Uint8Array): Uint8Array[] {
-    const out: Uint8Array[] = [];
-    let off = 0;
-    do {
-      const end = Math.min(data.length, off + MAX_CHUNK_BYTES);
-      const more = end < data.length;
-      const inner = new Uint8Array(1 + end - off);
-      inner[0] = kind | (more ? MORE : 0);
-      inner.set(data.subarray(off, end), 1);
-      const sealed = this.send.encryptWithAd(EMPTY, inner);
-      const rec = new Uint8Array(1 + sealed.length);
-      rec[0] = RECORD_TRANSPORT;
-      rec.set(sealed, 1);
-      out.push(rec);
-      this.counters.recordsSealed++;
-      this.maybeRekey(this.send);
-      off = end;
-    } while (off < data.length);
-    return out;
+  private encrypt(inner: Uint8Array): Uint8Array {
+    const sealed = this.send.encryptWithAd(EMPTY, inner);
+    const rec = new Uint8Array(1 + sealed.length);
+    rec[0] = RECORD_TRANSPORT;
+    rec.set(sealed, 1);
+    this.counters.recordsSealed++;
+    this.maybeRekey(this.send);
+    return rec;
   }
 
   private maybeRekey(cs: CipherState): void {

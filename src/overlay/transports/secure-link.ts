@@ -8,10 +8,12 @@ import type { ControlMessage, LinkKind } from '../../ports/link.js';
 import type { Logger } from '../../ports/logger.js';
 import type { PeerAdmission } from '../../ports/admission.js';
 import { MeshgateError } from '../../errors.js';
-import { SecureSession, type SecureSessionStats, type SessionHandshakeResult, type SessionPeer } from '../session/index.js';
+import { KIND_CONTROL, KIND_FRAME, SecureSession, type OutgoingMessage, type SecureSessionStats, type SessionHandshakeResult, type SessionPeer } from '../session/index.js';
 import type { FeatureName, SessionMode } from '../negotiation/index.js';
 import { SESSION_FAILED_CLOSE_CODE, SESSION_RECORD_CLOSE_CODE, NORMAL_CLOSE_CODE, type SessionChannel } from './session-channel.js';
 
+/** A send batch this large (bytes) is sealed at once instead of at the end of the tick. */
+export const BATCH_FLUSH_BYTES = 60 * 1024;
 /** Default egress cap on the channel's queued bytes (bytes). */
 export const DEFAULT_MAX_BUFFERED_BYTES = 1024 * 1024;
 
@@ -69,6 +71,9 @@ export class SecureLink extends BaseLink {
   private readonly maxBufferedBytes: number;
   private readonly admission: PeerAdmission | undefined;
   private closeCode = NORMAL_CLOSE_CODE;
+  private batch: OutgoingMessage[] = [];
+  private batchBytes = 0;
+  private flushQueued = false;
 
   constructor(components: SecureLinkComponents, init: SecureLinkInit) {
     super({ id: init.id, kind: init.kind, isGatewayLink: true, remoteAddress: init.channel.remoteAddress, remotePeerId: init.result.peer.peerId, maxFrameBytes: init.maxFrameBytes, now: components.now, logger: components.logger });
@@ -107,31 +112,58 @@ export class SecureLink extends BaseLink {
 
   private hasRoom(bytes: number): boolean {
     if (!this.channel.isOpen) return false;
-    const q = this.channel.bufferedBytes();
+    const q = this.channel.bufferedBytes() + this.batchBytes;
     return q === 0 || q + bytes <= this.maxBufferedBytes;
   }
 
   protected transmit(frame: Uint8Array): boolean {
     if (!this.hasRoom(frame.length)) return false;
-    for (const rec of this.secure.sealFrame(frame)) this.channel.send(rec);
+    this.enqueue(KIND_FRAME, frame);
     return true;
   }
 
   protected override transmitControl(_msg: ControlMessage, encoded: string): 'unsupported' | 'full' | 'sent' {
-    if (!this.hasRoom(encoded.length)) return 'full';
-    for (const rec of this.secure.sealControl(encoded)) this.channel.send(rec);
+    const data = new Uint8Array(Buffer.from(encoded, 'utf8'));
+    if (!this.hasRoom(data.length)) return 'full';
+    this.enqueue(KIND_CONTROL, data);
     return 'sent';
   }
 
+  /**
+   * Messages sent in the same tick are sealed together at the end of it (a microtask), so
+   * a burst costs one encryption per record (≤ 64 KiB) rather than per frame; a batch of
+   * {@link BATCH_FLUSH_BYTES} is sealed at once. Order is kept; nothing waits for a timer.
+   */
+  private enqueue(kind: number, data: Uint8Array): void {
+    this.batch.push({ kind, data });
+    this.batchBytes += data.length;
+    if (this.batchBytes >= BATCH_FLUSH_BYTES) this.flush();
+    else if (!this.flushQueued) {
+      this.flushQueued = true;
+      queueMicrotask(() => this.flush());
+    }
+  }
+
+  private flush(): void {
+    this.flushQueued = false;
+    if (this.batch.length === 0) return;
+    const batch = this.batch;
+    this.batch = [];
+    this.batchBytes = 0;
+    if (!this.channel.isOpen) return;
+    for (const rec of this.secure.seal(batch)) this.channel.send(rec);
+  }
+
   protected async teardown(reason: string): Promise<void> {
+    this.flush();
     await this.channel.close(this.closeCode, reason);
   }
 
   private onRecord(rec: Uint8Array): void {
     if (!this.isOpen) return;
-    let m;
+    let ms;
     try {
-      m = this.secure.open(rec);
+      ms = this.secure.open(rec);
     } catch (err) {
       const code = err instanceof MeshgateError ? err.code : 'MG_ERR_SESSION_RECORD';
       this.countDrop(code);
@@ -140,9 +172,11 @@ export class SecureLink extends BaseLink {
       void this.closeWith(SESSION_RECORD_CLOSE_CODE, `session record failed: ${code}`);
       return;
     }
-    if (!m || m.kind === 'confirm') return;
-    if (m.kind === 'frame') this.deliver(m.data);
-    else this.deliverEncodedControl(m.text);
+    for (const m of ms) {
+      if (!this.isOpen) return;
+      if (m.kind === 'frame') this.deliver(m.data);
+      else if (m.kind === 'control') this.deliverEncodedControl(m.text);
+    }
   }
 
   private closeWith(code: number, reason: string): Promise<void> {

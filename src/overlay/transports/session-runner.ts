@@ -139,13 +139,13 @@ export function runSession(c: SessionRunnerComponents, init: SessionRunInit, onE
     // the dialler waits for the listener's confirmation, so it never holds a link the listener refused
     ch.onRecord((rec) => {
       if (finished) return;
-      let m;
+      let ms;
       try {
-        m = secure.open(rec);
+        ms = secure.open(rec);
       } catch (err) {
         return fail(hs.fail(err instanceof MeshgateError && err.code === 'MG_ERR_SESSION_DECRYPT' ? 'transcript' : 'malformed', String(err)));
       }
-      if (m?.kind !== 'confirm') return fail(hs.fail('malformed', 'the first record after the handshake is not a confirmation'));
+      if (ms.length !== 1 || ms[0].kind !== 'confirm') return fail(hs.fail('malformed', 'the first record after the handshake is not a confirmation'));
       established(r, secure);
     });
   });

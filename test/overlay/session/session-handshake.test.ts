@@ -10,6 +10,7 @@ import { capabilitiesOf, checkPolicy, parseVersion, type NegotiationPolicy } fro
 import { SessionHandshake, SecureSession, encodeHello, prologue, record, RECORD_HANDSHAKE, RECORD_HELLO, sessionFailureReason, type SessionHandshakeResult } from '../../../src/overlay/session/index.js';
 import { XxHandshake } from '../../../src/overlay/noise/index.js';
 import { MeshgateError } from '../../../src/errors.js';
+import fc from 'fast-check';
 
 const policy: NegotiationPolicy = checkPolicy({
   version: parseVersion('1.4.0'),
@@ -59,20 +60,40 @@ test('two gateways establish a session: mutual peer IDs, the same handshake hash
   assert.equal(da!.negotiated.mode, 'full');
   const sa = new SecureSession({ ciphers: da!.ciphers, maxFrameBytes: 200_000, rekeyInterval: 3 });
   const sb = new SecureSession({ ciphers: db!.ciphers, maxFrameBytes: 200_000, rekeyInterval: 3 });
+  // (maxFrameBytes 200,000 so the property below may send frames up to 140,000 bytes)
   for (let i = 0; i < 10; i++) {
     const recs = sa.sealFrame(Uint8Array.of(1, 2, i));
     assert.equal(recs.length, 1);
     assert.notDeepEqual(recs[0].subarray(1, 4), Uint8Array.of(1, 2, i), 'encrypted');
-    assert.deepEqual(sb.open(recs[0]), { kind: 'frame', data: Uint8Array.of(1, 2, i) });
+    assert.deepEqual(sb.open(recs[0]), [{ kind: 'frame', data: Uint8Array.of(1, 2, i) }]);
   }
   const big = new Uint8Array(150_000).map((_, i) => i & 0xff);
   const parts = sa.sealFrame(big);
   assert.equal(parts.length, 3, 'chunked into Noise-sized records');
   const opened = parts.map((p) => sb.open(p));
-  assert.deepEqual(opened.slice(0, 2), [undefined, undefined]);
-  assert.deepEqual(opened[2], { kind: 'frame', data: big });
+  assert.deepEqual(opened.slice(0, 2), [[], []]);
+  assert.deepEqual(opened[2], [{ kind: 'frame', data: big }]);
   const ctl = sb.sealControl('{"t":"ping","b":1}');
-  assert.deepEqual(sa.open(ctl[0]), { kind: 'control', text: '{"t":"ping","b":1}' });
+  assert.deepEqual(sa.open(ctl[0]), [{ kind: 'control', text: '{"t":"ping","b":1}' }]);
+  // a batch of many small messages shares records; a large one straddles records
+  const batch = [...Array(300).keys()].map((i) => ({ kind: 0, data: new Uint8Array(300).fill(i & 0xff) }));
+  batch.splice(150, 0, { kind: 1, data: new Uint8Array(Buffer.from('{"t":"mid","b":null}')) }, { kind: 0, data: big });
+  const recs = sa.seal(batch);
+  assert.ok(recs.length < 10, `${recs.length} records for ${batch.length} messages`);
+  const got = recs.flatMap((r) => sb.open(r));
+  assert.equal(got.length, batch.length);
+  got.forEach((m, i) => {
+    if (batch[i].kind === 1) assert.deepEqual(m, { kind: 'control', text: '{"t":"mid","b":null}' });
+    else assert.deepEqual(m, { kind: 'frame', data: batch[i].data });
+  });
+  fc.assert(
+    fc.property(fc.array(fc.tuple(fc.constantFrom(0, 1), fc.integer({ min: 0, max: 140_000 })), { maxLength: 6 }), (spec) => {
+      const msgs = spec.map(([kind, n]) => ({ kind, data: kind === 1 ? new Uint8Array(Buffer.from(JSON.stringify('x'.repeat(Math.min(n, 60_000))))) : new Uint8Array(n).fill(n & 0xff) }));
+      const out = sa.seal(msgs).flatMap((r) => sb.open(r));
+      assert.equal(out.length, msgs.length);
+    }),
+    { numRuns: 25 },
+  );
   assert.ok(sa.stats().rekeys >= 4, 'rekeyed every 3 records');
 });
 
@@ -147,10 +168,10 @@ test('records: a tampered, replayed or reordered record fails with MG_ERR_SESSIO
   const code = (c: string) => (e: unknown) => e instanceof MeshgateError && e.code === c;
   assert.throws(() => sb.open(bad), code('MG_ERR_SESSION_DECRYPT'));
   assert.throws(() => sb.open(r2), code('MG_ERR_SESSION_DECRYPT'), 'reordered');
-  assert.deepEqual(sb.open(r1), { kind: 'frame', data: Uint8Array.of(1) });
+  assert.deepEqual(sb.open(r1), [{ kind: 'frame', data: Uint8Array.of(1) }]);
   assert.throws(() => sb.open(r1), code('MG_ERR_SESSION_DECRYPT'), 'replayed');
   assert.throws(() => sb.open(Uint8Array.of(9, 9)), code('MG_ERR_SESSION_RECORD'));
   const tooBig = sa.sealFrame(new Uint8Array(2000));
-  assert.deepEqual(sb.open(r2), { kind: 'frame', data: Uint8Array.of(2) });
+  assert.deepEqual(sb.open(r2), [{ kind: 'frame', data: Uint8Array.of(2) }]);
   assert.throws(() => sb.open(tooBig[0]), code('MG_ERR_SESSION_RECORD'), 'over the frame cap');
 });
