@@ -31,17 +31,17 @@ function nonceBytes(n: number | 'max'): Buffer {
   return b;
 }
 
-/** ENCRYPT(k, n, ad, plaintext) → ciphertext ‖ 16-byte tag. */
-function aeadEncrypt(k: Uint8Array, n: number | 'max', ad: Uint8Array, plaintext: Uint8Array): Uint8Array {
+/** ENCRYPT(k, n, ad, plaintext) → `reserve` bytes left for the caller ‖ ciphertext ‖ 16-byte tag. */
+function aeadEncrypt(k: Uint8Array, n: number | 'max', ad: Uint8Array, plaintext: Uint8Array, reserve = 0): Uint8Array {
   const c = createCipheriv('chacha20-poly1305', k, nonceBytes(n), { authTagLength: TAG_BYTES });
   c.setAAD(ad, { plaintextLength: plaintext.length });
   const head = c.update(plaintext);
   const tail = c.final();
   const tag = c.getAuthTag();
-  const out = new Uint8Array(head.length + tail.length + TAG_BYTES);
-  out.set(head, 0);
-  out.set(tail, head.length);
-  out.set(tag, head.length + tail.length);
+  const out = new Uint8Array(reserve + head.length + tail.length + TAG_BYTES);
+  out.set(head, reserve);
+  if (tail.length) out.set(tail, reserve + head.length);
+  out.set(tag, reserve + head.length + tail.length);
   return out;
 }
 
@@ -93,8 +93,17 @@ export class CipherState {
   /** EncryptWithAd: plaintext unchanged without a key; else ciphertext ‖ tag and n += 1. */
   encryptWithAd(ad: Uint8Array, plaintext: Uint8Array): Uint8Array {
     if (!this.k) return plaintext;
+    return this.encryptWithAdReserving(ad, plaintext, 0);
+  }
+
+  /**
+   * EncryptWithAd into a buffer with `reserve` leading bytes left for the caller (a record
+   * header), saving a copy. @throws MG_ERR_NOISE_STATE without a key or when the nonce space is exhausted
+   */
+  encryptWithAdReserving(ad: Uint8Array, plaintext: Uint8Array, reserve: number): Uint8Array {
+    if (!this.k) throw new MeshgateError('MG_ERR_NOISE_STATE', 'no cipher key');
     if (this.n >= MAX_NONCE) throw new MeshgateError('MG_ERR_NOISE_STATE', 'nonce space exhausted');
-    const out = aeadEncrypt(this.k, this.n, ad, plaintext);
+    const out = aeadEncrypt(this.k, this.n, ad, plaintext, reserve);
     this.n++;
     return out;
   }

@@ -103,12 +103,16 @@ export class SecureSession {
    */
   seal(batch: readonly OutgoingMessage[]): Uint8Array[] {
     const out: Uint8Array[] = [];
-    let inner = Buffer.allocUnsafe(MAX_INNER_BYTES);
+    // bytes still to encode (item headers + data), so each record buffer is allocated at its exact size
+    let remaining = 0;
+    for (const m of batch) remaining += ITEM_HEADER_BYTES + m.data.length;
+    let inner = Buffer.allocUnsafe(Math.min(MAX_INNER_BYTES, remaining));
     let off = 0;
     const emit = () => {
       out.push(this.encrypt(inner.subarray(0, off)));
-      inner = Buffer.allocUnsafe(MAX_INNER_BYTES);
+      remaining -= off;
       off = 0;
+      if (remaining > 0) inner = Buffer.allocUnsafe(Math.min(MAX_INNER_BYTES, remaining));
     };
     for (const m of batch) {
       let pos = 0;
@@ -123,6 +127,7 @@ export class SecureSession {
         off += ITEM_HEADER_BYTES + n;
         pos += n;
         if (!more) break;
+        remaining += ITEM_HEADER_BYTES; // the continuation item's header
         emit();
       }
     }
@@ -192,10 +197,8 @@ export class SecureSession {
   }
 
   private encrypt(inner: Uint8Array): Uint8Array {
-    const sealed = this.send.encryptWithAd(EMPTY, inner);
-    const rec = new Uint8Array(1 + sealed.length);
+    const rec = this.send.encryptWithAdReserving(EMPTY, inner, 1);
     rec[0] = RECORD_TRANSPORT;
-    rec.set(sealed, 1);
     this.counters.recordsSealed++;
     this.maybeRekey(this.send);
     return rec;
