@@ -161,11 +161,11 @@ export class FakeBlenoBindings extends EventEmitter {
   /** Change the radio state (e.g. power on an adapter that was `unsupported`). */
   setState(state: string): void {
     this.state = state;
+    this.emit('stateChange', state);
     if (state !== 'poweredOn') {
       this.advertising = false;
       for (const h of [...this.centrals.keys()]) this.dropConnection(h);
     }
-    this.emit('stateChange', state);
   }
 
   /** The bitchat characteristic (the one with notify) as registered by the adapter. */
