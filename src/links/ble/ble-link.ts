@@ -8,7 +8,12 @@
  *   packet* goes out as protocol fragments (src/links/ble/ble-fragmenter.ts), each one
  *   value, enqueued all or nothing. A larger frame that is not a bitchat packet cannot be
  *   fragmented: `send` throws MG_ERR_LINK_FRAME_TOO_LARGE (MG_ERR_FRAGMENT_LIMIT beyond 256
- *   fragments), counted.
+ *   fragments), counted. Before the pipe is ready (the MTU exchange and subscription come
+ *   after the connection, while the engine sends its announce at once) a large packet is
+ *   queued whole and fragmented for the MTU in force when it is sent.
+ * - Counters: `framesOut` counts what `send` accepted (a fragmented packet counts each
+ *   fragment, or once when queued whole before the MTU was known); `valuesOut` in the
+ *   telemetry counts GATT values actually handed to the library.
  * - One GATT operation in flight per link; the rest wait in a bounded FIFO of
  *   `queueFrames` values (full: the frame is dropped, `send` returns false, counted
  *   MG_ERR_LINK_QUEUE_FULL). Values wait while the pipe is not ready (a central that has not
@@ -21,7 +26,8 @@
 import { randomBytes as cryptoRandomBytes } from 'node:crypto';
 import { MeshgateError, isMeshgateError, type ErrorCode } from '../../errors.js';
 import type { Logger } from '../../ports/logger.js';
-import { BaseLink } from '../base-link.js';
+import { decodePacket } from '../../protocol/codec.js';
+import { BaseLink, DEFAULT_MAX_FRAME_BYTES } from '../base-link.js';
 import { fragmentForLink } from './ble-fragmenter.js';
 import { DEFAULT_ATT_MTU, wholePacketLimit } from './ble-gatt.js';
 
@@ -84,8 +90,10 @@ export interface BleLinkTelemetry {
   framesOut: number;
   bytesIn: number;
   bytesOut: number;
-  /** Packets sent as protocol fragments (their fragments are counted in framesOut). */
+  /** Packets sent as protocol fragments. */
   fragmentedPackets: number;
+  /** GATT values (notifications / writes) handed to the library. */
+  valuesOut: number;
   drops: Record<string, number>;
   openedAt: number;
 }
@@ -104,7 +112,11 @@ export class BleLink extends BaseLink {
   private inFlight = false;
   private draining = false;
   private scheduled = false;
+  private sentThisTurn = 0;
   private fragmented = 0;
+  private valuesOut = 0;
+  /** True only inside send() while a whole packet is queued before the MTU is settled. */
+  private oversizeOk = false;
   private readonly randomBytes: (n: number) => Uint8Array;
   private readonly dropConnection: () => void;
 
@@ -120,7 +132,7 @@ export class BleLink extends BaseLink {
     this.randomBytes = components.randomBytes ?? ((n) => cryptoRandomBytes(n));
     this.dropConnection = components.disconnect;
     // maxFrameBytes follows the negotiated MTU (BaseLink stores a plain field; replace it with a getter).
-    Object.defineProperty(this, 'maxFrameBytes', { get: () => wholePacketLimit(this.mtuValue), enumerable: true, configurable: true });
+    Object.defineProperty(this, 'maxFrameBytes', { get: () => (this.oversizeOk ? DEFAULT_MAX_FRAME_BYTES : wholePacketLimit(this.mtuValue)), enumerable: true, configurable: true });
   }
 
   /** Current ATT MTU in bytes. */
@@ -186,16 +198,27 @@ export class BleLink extends BaseLink {
 
   override send(frame: Uint8Array): boolean {
     if (!this.isOpen || frame.length <= this.maxFrameBytes) return super.send(frame);
+    // Larger than one GATT value: only a bitchat packet can go, as protocol fragments.
+    try {
+      decodePacket(frame);
+    } catch (err) {
+      return this.tooLarge(frame, err);
+    }
+    if (!this.pipe) {
+      // The MTU is not settled before the central subscribes: keep the packet whole in the
+      // queue; it is fragmented for the MTU in force when it is sent.
+      this.oversizeOk = true;
+      try {
+        return super.send(frame);
+      } finally {
+        this.oversizeOk = false;
+      }
+    }
     let parts: Uint8Array[];
     try {
       parts = fragmentForLink(frame, { frameLimit: this.maxFrameBytes, fragmentId: this.randomBytes(8) });
     } catch (err) {
-      const code: ErrorCode = isMeshgateError(err, 'MG_ERR_FRAGMENT_LIMIT') ? 'MG_ERR_FRAGMENT_LIMIT' : 'MG_ERR_LINK_FRAME_TOO_LARGE';
-      this.countDrop(code);
-      throw new MeshgateError(code, `frame of ${frame.length} bytes exceeds this BLE link's ${this.maxFrameBytes}-byte values and cannot be fragmented: ${(err as Error).message}`, {
-        frameBytes: frame.length,
-        maxFrameBytes: this.maxFrameBytes,
-      });
+      return this.tooLarge(frame, err);
     }
     if (this.queued + parts.length > this.queueCap) {
       this.countDrop('MG_ERR_LINK_QUEUE_FULL');
@@ -204,6 +227,15 @@ export class BleLink extends BaseLink {
     this.fragmented++;
     for (const part of parts) super.send(part);
     return true;
+  }
+
+  private tooLarge(frame: Uint8Array, err: unknown): never {
+    const code: ErrorCode = isMeshgateError(err, 'MG_ERR_FRAGMENT_LIMIT') ? 'MG_ERR_FRAGMENT_LIMIT' : 'MG_ERR_LINK_FRAME_TOO_LARGE';
+    this.countDrop(code);
+    throw new MeshgateError(code, `frame of ${frame.length} bytes exceeds this BLE link's ${this.maxFrameBytes}-byte values and cannot be fragmented: ${(err as Error).message}`, {
+      frameBytes: frame.length,
+      maxFrameBytes: this.maxFrameBytes,
+    });
   }
 
   protected transmit(frame: Uint8Array): boolean {
@@ -243,6 +275,7 @@ export class BleLink extends BaseLink {
       bytesIn: s.bytesIn,
       bytesOut: s.bytesOut,
       fragmentedPackets: this.fragmented,
+      valuesOut: this.valuesOut,
       drops: s.drops,
       openedAt: s.openedAt,
     };
@@ -264,17 +297,40 @@ export class BleLink extends BaseLink {
     return v;
   }
 
+  /**
+   * A whole packet queued before the MTU was known is split now, for the MTU in force.
+   * Returns false when it could not be (dropped and counted; the loop moves on).
+   */
+  private expandHead(): boolean {
+    const head = this.queue[this.head];
+    const limit = wholePacketLimit(this.mtuValue);
+    if (head.length <= limit) return true;
+    let parts: Uint8Array[];
+    try {
+      parts = fragmentForLink(head, { frameLimit: limit, fragmentId: this.randomBytes(8) });
+    } catch (err) {
+      this.dequeue();
+      this.countDrop(isMeshgateError(err) ? err.code : 'MG_ERR_LINK_FRAME_TOO_LARGE');
+      return false;
+    }
+    this.queue = parts.concat(this.queue.slice(this.head + 1));
+    this.head = 0;
+    this.fragmented++;
+    return true;
+  }
+
   /** Hand queued values to the pipe, one in flight, at most MAX_OPS_PER_TURN per turn. */
   private drain(): void {
     if (this.draining) return;
     this.draining = true;
-    let sent = 0;
     try {
-      while (this.pipe && !this.inFlight && this.queued > 0 && sent < MAX_OPS_PER_TURN) {
+      while (this.pipe && !this.inFlight && this.queued > 0 && this.sentThisTurn < MAX_OPS_PER_TURN) {
         const pipe = this.pipe;
+        if (!this.expandHead()) continue;
         const v = this.dequeue();
         this.inFlight = true;
-        sent++;
+        this.valuesOut++;
+        this.sentThisTurn++;
         let sync = true;
         let done = false;
         pipe.write(Buffer.from(v.buffer, v.byteOffset, v.byteLength), (err) => {
@@ -295,10 +351,12 @@ export class BleLink extends BaseLink {
     } finally {
       this.draining = false;
     }
-    if (this.pipe && !this.inFlight && this.queued > 0 && !this.scheduled) {
+    if (this.sentThisTurn > 0 && !this.scheduled) {
+      // Next turn: a fresh budget, and whatever is still queued goes on.
       this.scheduled = true;
       setImmediate(() => {
         this.scheduled = false;
+        this.sentThisTurn = 0;
         if (this.isOpen) this.drain();
       });
     }

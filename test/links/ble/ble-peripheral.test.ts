@@ -205,18 +205,17 @@ test('a central disconnecting mid-fragment leaks nothing: the queue is released 
     const { central, link } = await connectCentral(p, 'aa:bb:cc:00:00:04', 185);
     const sender = new BitchatPhone('far', 'android');
     const big = sender.frame(MessageType.MESSAGE, randomBytes(16_000));
-    central.unsubscribe(); // values now wait in the link's queue
     assert.equal(link.send(big), true);
+    const total = link.telemetry().fragmentedPackets === 1 ? Math.ceil(big.length / 139) : 0;
     const queued = link.queued;
-    assert.ok(queued > 100, `fragments queued (${queued})`);
-    central.subscribe(); // flow resumes ...
-    central.disconnect(); // ... and the phone goes away mid-packet
+    assert.ok(queued > 0 && total > 100, `fragments still queued (${queued} of ${total})`);
+    central.disconnect(); // the phone goes away mid-packet
     assert.equal(link.isOpen, false);
     assert.equal(link.queued, 0, 'queue released');
     assert.equal(p.adapter.openLinks().length, 0);
     assert.equal(p.adapter.status().links.length, 0);
     await new Promise((r) => setImmediate(r));
-    assert.ok(central.notifications.length < queued, 'the rest never went out');
+    assert.ok(central.notifications.length < total, 'the rest never went out');
     assert.throws(() => link.send(big), /MG_ERR_LINK_CLOSED/);
   } finally {
     await p.adapter.stop();
@@ -242,8 +241,7 @@ test('writes at a non-zero offset are refused (MG_ERR_BLE_WRITE_OFFSET); garbage
 test('the egress queue is bounded: a packet that does not fit is dropped whole (MG_ERR_LINK_QUEUE_FULL)', async () => {
   const p = await startPeripheral({ queueFrames: 16 });
   try {
-    const { central, link } = await connectCentral(p, 'aa:bb:cc:00:00:06', 517);
-    central.unsubscribe();
+    const { link } = await connectCentral(p, 'aa:bb:cc:00:00:06', 517);
     const sender = new BitchatPhone('far', 'android');
     const big = sender.frame(MessageType.MESSAGE, randomBytes(20 * 469));
     assert.equal(link.send(big), false);
@@ -255,6 +253,30 @@ test('the egress queue is bounded: a packet that does not fit is dropped whole (
     assert.throws(() => ios.link.send(huge), /MG_ERR_FRAGMENT_LIMIT/);
     assert.equal(ios.link.stats().drops.MG_ERR_FRAGMENT_LIMIT, 1);
     assert.throws(() => link.send(new Uint8Array(600)), /MG_ERR_LINK_FRAME_TOO_LARGE/);
+  } finally {
+    await p.adapter.stop();
+  }
+});
+
+test('a large packet sent before the phone subscribed (MTU unknown) waits whole and is fragmented for the negotiated MTU', async () => {
+  const p = await startPeripheral();
+  try {
+    const central = p.radio.connect('aa:bb:cc:00:00:08');
+    await waitFor(() => p.links.length === 1, 2_000, 'link');
+    const link = p.links[0];
+    assert.equal(link.maxFrameBytes, 20, 'default ATT MTU 23 until the exchange');
+    const sender = new BitchatPhone('far', 'android');
+    const big = sender.frame(MessageType.MESSAGE, randomBytes(1_000));
+    assert.equal(link.send(big), true);
+    assert.equal(link.queued, 1, 'queued whole');
+    const phone = new BitchatPhone('droid', 'android');
+    central.onNotify = (v) => phone.receive(v);
+    central.exchangeMtu(517);
+    central.subscribe();
+    await waitFor(() => phone.received.length === 1, 2_000, 'reassembled');
+    assert.equal(phone.fragmentsIn, Math.ceil(big.length / 469));
+    assert.equal(phone.undecodable, 0);
+    assert.equal(link.telemetry().valuesOut, phone.fragmentsIn);
   } finally {
     await p.adapter.stop();
   }
