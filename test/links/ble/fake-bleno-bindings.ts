@@ -66,6 +66,7 @@ export class FakeCentral {
   }
 
   private arrive(value: Buffer): void {
+    if (this.radio.countOnly) return;
     this.notifications.push(value);
     this.onNotify?.(value);
   }
@@ -107,6 +108,8 @@ export class FakeBlenoBindings extends EventEmitter {
   stopped = false;
   /** Calls of a notification's updateValueCallback (the raw rate the bench compares with). */
   rawNotifyCalls = 0;
+  /** Count notifications without keeping them (benchmarks). */
+  countOnly = false;
   /** Deliver notifications synchronously (benchmarks); default: on the next turn, as over the air. */
   syncDelivery = false;
   /** Disconnects requested by the server (bleno.disconnect(handle)). */
