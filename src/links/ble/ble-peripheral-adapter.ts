@@ -34,6 +34,8 @@ import { BleLink, DEFAULT_BLE_QUEUE_FRAMES, type BleLinkTelemetry } from './ble-
 
 /** Delay before re-issuing advertising after it stopped (lets the library's own restart win), ms. */
 export const ADVERTISE_RESTART_MS = 250;
+/** Longest wait between advertising retries after repeated failures, ms. */
+export const MAX_ADVERTISE_RETRY_MS = 30_000;
 /** Default most centrals served at once (Android keeps 8 connections overall, `AppConstants.Power`). */
 export const DEFAULT_MAX_CENTRALS = 8;
 
@@ -97,6 +99,7 @@ export class BlePeripheralAdapter extends BaseLinkAdapter {
   private advertising = false;
   private advertisingPending = false;
   private advertisingStarts = 0;
+  private advertiseFailures = 0;
   private restartTimer: TimerHandle | undefined;
   private readonly links = new Map<string, BleLink>();
   private lastAccepted: BleLink | undefined;
@@ -340,12 +343,14 @@ export class BlePeripheralAdapter extends BaseLinkAdapter {
     this.scheduleRestart();
   }
 
+  /** Retry advertising after ADVERTISE_RESTART_MS, doubling per consecutive failure up to MAX_ADVERTISE_RETRY_MS. */
   private scheduleRestart(): void {
     if (this.restartTimer !== undefined || !this.running) return;
+    const delay = Math.min(MAX_ADVERTISE_RETRY_MS, ADVERTISE_RESTART_MS * 2 ** Math.min(this.advertiseFailures, 16));
     this.restartTimer = this.c.clock.setTimer(() => {
       this.restartTimer = undefined;
       this.ensureAdvertising();
-    }, ADVERTISE_RESTART_MS);
+    }, delay);
   }
 
   private cancelRestart(): void {
@@ -371,10 +376,12 @@ export class BlePeripheralAdapter extends BaseLinkAdapter {
       this.advertisingPending = false;
       if (this.bleno !== bleno) return;
       if (err) {
+        this.advertiseFailures++;
         this.fail('MG_ERR_BLE_ADAPTER', `advertising failed: ${String(err)}`);
         this.scheduleRestart();
         return;
       }
+      this.advertiseFailures = 0;
       this.advertising = true;
       this.advertisingStarts++;
     });

@@ -70,7 +70,7 @@ export class FakePeripheralLink extends BaseLink {
 }
 
 /** A started peripheral adapter on fake bindings, advertising. */
-export async function startPeripheral(opts: { radio?: FakeBlenoBindings; clock?: Clock; maxCentrals?: number; queueFrames?: number } = {}) {
+export async function startPeripheral(opts: { radio?: FakeBlenoBindings; clock?: Clock; maxCentrals?: number; queueFrames?: number; awaitAdvertising?: boolean } = {}) {
   const radio = opts.radio ?? new FakeBlenoBindings();
   const adapter = new BlePeripheralAdapter(
     { openBleno: () => blenoWith(radio), clock: opts.clock ?? new SystemClock(), logger: silentLogger },
@@ -79,7 +79,7 @@ export async function startPeripheral(opts: { radio?: FakeBlenoBindings; clock?:
   const links: BleLink[] = [];
   adapter.on('link', (l) => links.push(l as BleLink));
   await adapter.start();
-  if (radio.state === 'poweredOn') await waitFor(() => radio.advertising, 2_000, 'advertising');
+  if (radio.state === 'poweredOn' && opts.awaitAdvertising !== false) await waitFor(() => radio.advertising, 2_000, 'advertising');
   return { radio, adapter, links };
 }
 

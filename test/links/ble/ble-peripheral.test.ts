@@ -281,3 +281,24 @@ test('a large packet sent before the phone subscribed (MTU unknown) waits whole 
     await p.adapter.stop();
   }
 });
+
+test('advertising the controller refuses is retried with a doubling delay, and counted', async () => {
+  const clock = new ManualClock();
+  const radio = new FakeBlenoBindings();
+  radio.failAdvertising = true;
+  const p = await startPeripheral({ radio, clock, awaitAdvertising: false });
+  try {
+    await waitFor(() => p.adapter.status().errors.MG_ERR_BLE_ADAPTER === 1, 2_000, 'first failure');
+    assert.equal(radio.advertising, false);
+    clock.advance(ADVERTISE_RESTART_MS * 2);
+    assert.equal(p.adapter.status().errors.MG_ERR_BLE_ADAPTER, 2, 'retried after 500 ms');
+    radio.failAdvertising = false;
+    clock.advance(ADVERTISE_RESTART_MS * 4 - 1);
+    assert.equal(radio.advertising, false, 'the next retry waits 1 s');
+    clock.advance(1);
+    assert.equal(radio.advertising, true);
+    assert.match(p.adapter.status().lastError!.message, /advertising failed/);
+  } finally {
+    await p.adapter.stop();
+  }
+});

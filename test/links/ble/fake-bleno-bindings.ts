@@ -108,6 +108,8 @@ export class FakeBlenoBindings extends EventEmitter {
   stopped = false;
   /** Calls of a notification's updateValueCallback (the raw rate the bench compares with). */
   rawNotifyCalls = 0;
+  /** Make the controller refuse to advertise (HCI command failure). */
+  failAdvertising = false;
   /** Count notifications without keeping them (benchmarks). */
   countOnly = false;
   /** Deliver notifications synchronously (benchmarks); default: on the next turn, as over the air. */
@@ -132,7 +134,7 @@ export class FakeBlenoBindings extends EventEmitter {
     this.emit('servicesSet');
   }
   startAdvertisingWithEIRData(advertisementData: Buffer, scanData: Buffer): void {
-    if (advertisementData.length > 31 || (scanData && scanData.length > 31)) {
+    if (this.failAdvertising || advertisementData.length > 31 || (scanData && scanData.length > 31)) {
       this.emit('advertisingStart', new Error('advertising data too long'));
       return;
     }
