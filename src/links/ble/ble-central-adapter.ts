@@ -18,7 +18,9 @@
  *   operation in flight (noble keeps one pending write callback per characteristic), a
  *   bounded queue; notifications are inbound frames. A disconnected identity is
  *   reconnected when it is seen advertising again (no back-off after a clean session).
- * - Radio state as noble reports it; scanning starts on every transition to `poweredOn`.
+ * - Radio state as noble reports it; scanning starts on every transition to `poweredOn`,
+ *   and resumes after every connection attempt (noble's HCI bindings stop scanning to
+ *   connect, `lib/hci-socket/bindings.js` `processConnectionQueue`, and leave it stopped).
  */
 import { type ErrorCode } from '../../errors.js';
 import type { Clock, TimerHandle } from '../../ports/clock.js';
@@ -168,8 +170,10 @@ export class BleCentralAdapter extends BaseLinkAdapter {
     }
     this.noble = noble;
     this.listen('discover', (p: NoblePeripheralLike) => this.onDiscover(p));
+    // noble's HCI bindings stop scanning to connect and do not resume it: resume here.
     this.listen('scanStop', () => {
       this.scanning = false;
+      if (!this.connecting) this.startScan();
     });
     this.listen('stateChange', (state: string) => this.onStateChange(state));
     if (noble.state === 'poweredOn' && this.state !== 'poweredOn') this.onStateChange('poweredOn');
@@ -261,7 +265,7 @@ export class BleCentralAdapter extends BaseLinkAdapter {
 
   private startScan(): void {
     const noble = this.noble;
-    if (!noble || this.scanning) return;
+    if (!noble || this.scanning || !this.running || this.state !== 'poweredOn') return;
     this.scanning = true;
     noble.startScanning([this.serviceUuid], true, (err) => {
       if (err) {
@@ -384,6 +388,7 @@ export class BleCentralAdapter extends BaseLinkAdapter {
     d.notBefore = this.c.clock.now() + reconnectDelayMs(d.failures - 1, this.backoff, this.c.random);
     if (this.connecting === d) this.connecting = undefined;
     this.fail(code, message);
+    this.startScan();
     this.pump();
   }
 
@@ -409,6 +414,7 @@ export class BleCentralAdapter extends BaseLinkAdapter {
     );
     d.link = link;
     this.connected++;
+    this.startScan();
     const onData = (data: Buffer, isNotification: boolean): void => {
       if (isNotification !== false) link.receive(data);
     };

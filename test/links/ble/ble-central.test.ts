@@ -102,13 +102,15 @@ test('connection attempts are paced at least 500 ms apart', async () => {
   const c = await startCentral({ radio, clock });
   try {
     const phones = [1, 2, 3].map((i) => radio.addPeripheral({ id: `p${i}`, address: `55:55:55:55:55:0${i}`, advertisedPeerId: `${i}`.repeat(16) }));
-    for (const p of phones) p.advertise();
     for (let step = 0; step < 20 && c.links.length < 3; step++) {
+      for (const p of phones) p.advertise(); // phones advertise continuously; heard only while scanning
       for (let i = 0; i < 10; i++) await turn();
       clock.advance(100);
     }
     assert.equal(c.links.length, 3);
     assert.equal(radio.connectTimes.length, 3);
+    assert.ok(radio.missedAdvertisements > 0, 'scanning paused for each connection (as noble does) and resumed');
+    assert.equal(radio.scanning, true);
     for (let i = 1; i < 3; i++) assert.ok(radio.connectTimes[i] - radio.connectTimes[i - 1] >= MIN_CONNECT_INTERVAL_MS, `gap ${radio.connectTimes[i] - radio.connectTimes[i - 1]}`);
   } finally {
     await c.adapter.stop();

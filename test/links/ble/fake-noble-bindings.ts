@@ -51,8 +51,12 @@ export class FakePhonePeripheral {
     return this.init.id;
   }
 
-  /** Emit one advertising report (with scan response). */
+  /** Emit one advertising report (with scan response); only heard while the central scans. */
   advertise(): void {
+    if (!this.radio.scanning) {
+      this.radio.missedAdvertisements++;
+      return;
+    }
     const serviceData = this.init.advertisedPeerId ? [{ uuid: SVC, data: Buffer.from(this.init.advertisedPeerId, 'hex') }] : [];
     this.radio.emit('discover', this.init.id, this.init.address, 'random', true, { serviceUuids: [SVC], serviceData, localName: undefined }, this.init.rssi, true);
   }
@@ -85,6 +89,8 @@ export class FakeNobleBindings extends EventEmitter {
   /** Times of connect() calls (Date.now or a test clock via `now`). */
   readonly connectTimes: number[] = [];
   now: () => number = Date.now;
+  /** Advertisements sent while the central was not scanning. */
+  missedAdvertisements = 0;
   /** write() calls (the raw rate). */
   rawWrites = 0;
 
@@ -135,6 +141,8 @@ export class FakeNobleBindings extends EventEmitter {
   connect(id: string, params: { mtu?: number } = {}): void {
     const p = this.peripherals.get(id);
     this.connectTimes.push(this.now());
+    // Like the HCI bindings: scanning stops for a connection and is not resumed.
+    if (this.scanning) this.stopScanning();
     if (!p) return void setImmediate(() => this.emit('connect', id, new Error('unknown device')));
     p.connectAttempts++;
     if (p.init.behaviour === 'hang') return;
