@@ -72,7 +72,7 @@ export class BleModule implements GatewayModule {
     if (cfg.peripheral.enabled) {
       const controller: BleController = { hciIndex: cfg.peripheral.hciIndex, uartPort: cfg.peripheral.uartPort, uartBaudRate: cfg.peripheral.uartBaudRate };
       this.peripheral = new BlePeripheralAdapter(
-        { openBleno: () => openBleno(controller), clock: ctx.clock, logger: ctx.logger.child({ role: 'peripheral' }), randomBytes: this.components.randomBytes },
+        { openBleno: () => openBleno(controller), clock: ctx.clock, logger: ctx.logger.child({ role: 'peripheral' }), randomBytes: this.components.randomBytes, admission: ctx.admission },
         {
           peerId: ctx.identity.peerId,
           serviceUuid: cfg.serviceUuid,
@@ -94,6 +94,7 @@ export class BleModule implements GatewayModule {
           random: this.components.random ?? Math.random,
           randomBytes: this.components.randomBytes,
           isPeerLinked: (peerId) => this.isPeerLinked(peerId),
+          admission: ctx.admission,
         },
         {
           ownPeerId: ctx.identity.peerId,

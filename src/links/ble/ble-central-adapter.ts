@@ -25,6 +25,7 @@
 import { type ErrorCode } from '../../errors.js';
 import type { Clock, TimerHandle } from '../../ports/clock.js';
 import type { Logger } from '../../ports/logger.js';
+import type { PeerAdmission } from '../../ports/admission.js';
 import { BaseLinkAdapter } from '../base-link-adapter.js';
 import { DEFAULT_RECONNECT_POLICY, reconnectDelayMs, type ReconnectPolicy } from '../backoff.js';
 import { BITCHAT_CHARACTERISTIC_UUID, BITCHAT_SERVICE_UUID, DEFAULT_ATT_MTU, MAX_ATT_MTU, peerIdFromServiceData, undashedUuid } from './ble-gatt.js';
@@ -54,6 +55,8 @@ export interface BleCentralComponents {
   randomBytes?: (n: number) => Uint8Array;
   /** True when this peer ID already has a link (e.g. it connected to our peripheral). */
   isPeerLinked?: (peerId: string) => boolean;
+  /** Peer admission (the hygiene module's); a refused device is not connected and backs off, counted under the returned code. */
+  admission?: PeerAdmission;
 }
 
 export interface BleCentralInit {
@@ -342,6 +345,12 @@ export class BleCentralAdapter extends BaseLinkAdapter {
   }
 
   private connect(d: Device): void {
+    const verdict = this.c.admission?.allowAddress(d.peripheral.address || d.peripheral.id, 'outbound');
+    if (verdict && !verdict.ok) {
+      this.lastAttemptAt = this.c.clock.now();
+      this.failed(d, verdict.code as ErrorCode, `${d.key} refused: ${verdict.reason}`);
+      return;
+    }
     this.connecting = d;
     d.connecting = true;
     this.attempts++;

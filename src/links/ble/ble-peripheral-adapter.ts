@@ -27,6 +27,7 @@
 import { MeshgateError, type ErrorCode } from '../../errors.js';
 import type { Clock, TimerHandle } from '../../ports/clock.js';
 import type { Logger } from '../../ports/logger.js';
+import type { PeerAdmission } from '../../ports/admission.js';
 import { BaseLinkAdapter } from '../base-link-adapter.js';
 import { BITCHAT_CHARACTERISTIC_UUID, BITCHAT_SERVICE_UUID, MAX_ATT_MTU, buildAdvertisingData, buildScanResponse, undashedUuid } from './ble-gatt.js';
 import { AttResult, type BlenoHandle, type BlenoLike, type RadioState } from './ble-library-types.js';
@@ -45,6 +46,8 @@ export interface BlePeripheralComponents {
   clock: Clock;
   logger: Logger;
   randomBytes?: (n: number) => Uint8Array;
+  /** Peer admission (the hygiene module's); a refused address is disconnected at once and counted under the returned code. */
+  admission?: PeerAdmission;
 }
 
 export interface BlePeripheralInit {
@@ -273,6 +276,12 @@ export class BlePeripheralAdapter extends BaseLinkAdapter {
     const key = String(handle);
     if (this.links.size >= this.maxCentrals) {
       this.fail('MG_ERR_BLE_CENTRAL_LIMIT', `central ${address} refused: ${this.links.size} of ${this.maxCentrals} connected`);
+      this.bleno?.disconnect(handle);
+      return;
+    }
+    const verdict = this.c.admission?.allowAddress(address, 'inbound');
+    if (verdict && !verdict.ok) {
+      this.fail(verdict.code as ErrorCode, `central ${address} refused: ${verdict.reason}`);
       this.bleno?.disconnect(handle);
       return;
     }

@@ -204,3 +204,37 @@ test('a peripheral disconnecting mid-fragment leaks nothing; the radio unsupport
     await c.adapter.stop();
   }
 });
+
+test('peer admission: an address the hygiene module refuses is not connected (peripheral disconnects it, central skips it), counted under its code', async () => {
+  const { BleCentralAdapter, BlePeripheralAdapter } = await import('../../../src/links/ble/index.js');
+  const { silentLogger } = await import('../../../src/ports/logger.js');
+  const { SystemClock } = await import('../../../src/gateway/system-clock.js');
+  const { nobleWith } = await import('./fake-noble-bindings.js');
+  const { blenoWith, FakeBlenoBindings } = await import('./fake-bleno-bindings.js');
+  const banned = new Set(['99:99:99:99:99:99']);
+  const admission = {
+    allowAddress: (address: string) => (banned.has(address) ? { ok: false as const, code: 'MG_ERR_LINK_CONNECT', reason: 'banned' } : { ok: true as const }),
+    allowPeer: () => ({ ok: true as const }),
+    report: () => {},
+  };
+  const radio = new FakeNobleBindings();
+  const central = new BleCentralAdapter({ openNoble: () => nobleWith(radio), clock: new SystemClock(), logger: silentLogger, random: () => 0.5, admission }, { ownPeerId: GATEWAY_PEER_ID });
+  await central.start();
+  await waitFor(() => radio.scanning, 2_000, 'scanning');
+  const bad = radio.addPeripheral({ id: 'b1', address: '99:99:99:99:99:99' });
+  bad.advertise();
+  await turn();
+  assert.equal(bad.connectAttempts, 0);
+  assert.equal(central.status().errors.MG_ERR_LINK_CONNECT, 1);
+  await central.stop();
+
+  const pradio = new FakeBlenoBindings();
+  const peripheral = new BlePeripheralAdapter({ openBleno: () => blenoWith(pradio), clock: new SystemClock(), logger: silentLogger, admission }, { peerId: GATEWAY_PEER_ID });
+  await peripheral.start();
+  await waitFor(() => pradio.advertising, 2_000, 'advertising');
+  const c = pradio.connect('99:99:99:99:99:99');
+  assert.equal(c.connected, false);
+  assert.equal(peripheral.openLinks().length, 0);
+  assert.equal(peripheral.status().errors.MG_ERR_LINK_CONNECT, 1);
+  await peripheral.stop();
+});
