@@ -5,12 +5,14 @@
  */
 import type { GatewayConfig } from './config.js';
 import type { GatewayModule } from './module.js';
+import { BleModule } from './modules/ble-module.js';
 import { OverlayModule } from './modules/overlay-module.js';
 
 /** Build the configured modules (disabled ones are left out). */
 export function createModules(config: Readonly<GatewayConfig>): GatewayModule[] {
   const modules: GatewayModule[] = [];
   void config;
+  if (config.ble.peripheral.enabled || config.ble.central.enabled) modules.push(new BleModule());
   modules.push(new OverlayModule());
   return modules;
 }
