@@ -74,7 +74,6 @@ export const ERROR_CODES = {
   MG_ERR_SESSION_DOWNGRADE: { area: 'overlay-session', description: 'An authenticated peer offered fewer security-relevant capabilities (or an older major version) than pinned for it; the session is refused.' },
   MG_ERR_SESSION_INCOMPATIBLE: { area: 'overlay-session', description: 'Version negotiation ended Incompatible: the peer is below the minimum version, outside the legacy window, or lacks a required capability.' },
   MG_ERR_CERTIFICATE: { area: 'overlay-session', description: 'The TLS / WebTransport certificate could not be loaded, generated or stored.' },
-  MG_ERR_WEBTRANSPORT: { area: 'overlay-session', description: 'A WebTransport (HTTP/2) session or stream failed or could not be opened.' },
 } as const;
 
 /** A stable meshgate error code, e.g. `MG_ERR_FRAME_TOO_SHORT`. */

@@ -11,7 +11,8 @@ import type { LinkAdapter } from '../../ports/link.js';
 import type { TimerHandle } from '../../ports/clock.js';
 import { createSessionAuthority, GATEWAY_PROTOCOL_VERSION, type SessionAuthority } from '../../overlay/session/index.js';
 import { NOISE_PROTOCOL_NAME } from '../../overlay/noise/index.js';
-import { detectHttp3, loadOrCreateCertificate, SecureLink, WebTransportLinkAdapter, DEFAULT_WT_PATH, type GatewayCertificate } from '../../overlay/transports/index.js';
+import { detectHttp3, loadOrCreateCertificate, SecureLink, WebTransportLinkAdapter, DEFAULT_WT_PATH, type GatewayCertificate, type SessionInfo } from '../../overlay/transports/index.js';
+import type { FeatureName } from '../../overlay/negotiation/index.js';
 import { migrateOverlay, SqlitePinStore } from './sqlite-pin-store.js';
 import { negotiationPolicyFromConfig } from './overlay-config.js';
 
@@ -69,6 +70,25 @@ export class OverlayModule implements GatewayModule {
   /** The authority the gateway's transports consult (undefined before start). */
   sessionAuthority(): SessionAuthority | undefined {
     return this.auth;
+  }
+
+  /**
+   * The negotiated session of a gateway link (by link ID, as the control bus and the route
+   * policy see it), or undefined for links without one (phones, memory links).
+   */
+  sessionFor(linkId: string): SessionInfo | undefined {
+    for (const l of this.sessions) if (l.id === linkId && l.isOpen) return l.session;
+    return undefined;
+  }
+
+  /**
+   * The feature gate other modules use before speaking a feature's control messages on a
+   * link (EnhancedRouting adverts, ProofOfRelay receipts, …): true only when the session on
+   * that link negotiated the feature. In Limited and Legacy sessions the switched-off
+   * features stay silent, which is how an older peer is served without them.
+   */
+  hasFeature(linkId: string, feature: FeatureName): boolean {
+    return this.sessionFor(linkId)?.features.includes(feature) ?? false;
   }
 
   adapters(): readonly LinkAdapter[] {
