@@ -13,6 +13,9 @@ import { loadConfig } from '../../src/gateway/config.js';
 import { OverlayModule } from '../../src/gateway/modules/overlay-module.js';
 import { silentLogger } from '../../src/ports/logger.js';
 import { isMeshgateError } from '../../src/errors.js';
+import { ManualClock } from '../../src/ports/clock.js';
+import { connect as tlsConnect } from 'node:tls';
+import { createHash } from 'node:crypto';
 import { waitFor } from '../overlay/ws-helpers.js';
 
 const dirs: string[] = [];
@@ -24,12 +27,12 @@ function tempDir(): string {
   return d;
 }
 
-async function gateway(dir: string, extra: Record<string, string> = {}): Promise<{ gw: Gateway; overlay: OverlayModule }> {
+async function gateway(dir: string, extra: Record<string, string> = {}, clock?: ManualClock): Promise<{ gw: Gateway; overlay: OverlayModule }> {
   const config = loadConfig({
     flags: { 'state-dir': dir, 'http-port': '0', 'lan-port': '0', 'gateway-port': '0', 'http-host': '127.0.0.1', 'lan-host': '127.0.0.1', 'gateway-host': '127.0.0.1', 'clock-source': 'synced', ...extra },
   });
   const overlay = new OverlayModule();
-  const gw = new Gateway({ logger: silentLogger, modules: [overlay] }, config);
+  const gw = new Gateway({ logger: silentLogger, modules: [overlay], clock }, config);
   await gw.start();
   return { gw, overlay };
 }
@@ -80,4 +83,34 @@ test('sessions negotiate from config, pins persist in SQLite, a restart without 
 
 test('a configuration whose required features are not wanted stops start-up with MG_ERR_CONFIG_INVALID', async () => {
   await assert.rejects(gateway(tempDir(), { 'overlay-features': 'BasicMesh', 'overlay-required-features': 'BasicMesh,GatewayNodes' }), (e: unknown) => isMeshgateError(e, 'MG_ERR_CONFIG_INVALID'));
+});
+
+test('WebTransport: the certificate is rotated before expiry on the module clock and the listener presents the new one', async () => {
+  const clock = new ManualClock(Date.now());
+  const { gw } = await gateway(tempDir(), { 'gateway-enabled': 'false', 'overlay-webtransport-enabled': 'true', 'overlay-webtransport-host': '127.0.0.1', 'overlay-webtransport-port': '0', 'overlay-webtransport-certificate-days': '1' }, clock);
+  const wt = () => (gw.status().modules as { overlay: { webtransport: { url: string; certificate: { sha256: string; notAfter: number } } } }).overlay.webtransport;
+  try {
+    const first = wt().certificate;
+    assert.ok(first.notAfter - clock.now() <= 86_400_000);
+    for (let h = 1; h <= 17; h++) {
+      clock.advance(3_600_000);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    assert.equal(wt().certificate.sha256, first.sha256, 'not yet: more than 6 h (a quarter of 1 day) left');
+    clock.advance(3_600_000 * 2);
+    await waitFor(() => wt().certificate.sha256 !== first.sha256, 5_000, 'rotation');
+    // the listener now presents the new certificate (its validity starts on the module's clock, ahead of real time, so check it at the TLS level)
+    const port = Number(new URL(wt().url).port);
+    const presented = await new Promise<string>((resolve, reject) => {
+      const sock = tlsConnect({ host: '127.0.0.1', port, rejectUnauthorized: false, ALPNProtocols: ['h2'] }, () => {
+        resolve(createHash('sha256').update(sock.getPeerX509Certificate()!.raw).digest('hex'));
+        sock.destroy();
+      });
+      sock.on('error', reject);
+    });
+    assert.equal(presented, wt().certificate.sha256);
+    assert.ok(wt().url.endsWith(`certhash=${presented}`));
+  } finally {
+    await gw.stop();
+  }
 });

@@ -18,7 +18,7 @@ import { negotiationPolicyFromConfig } from './overlay-config.js';
 
 /** How often the WebTransport certificate's expiry is checked, ms. */
 export const CERT_CHECK_INTERVAL_MS = 3_600_000;
-/** A WebTransport certificate is replaced this long before it expires, ms. */
+/** A WebTransport certificate is replaced this long before it expires (or a quarter of its validity if shorter), ms. */
 export const CERT_RENEW_BEFORE_MS = 86_400_000;
 /** Most recently closed sessions kept for status. */
 export const MAX_CLOSED_SESSIONS_SHOWN = 20;
@@ -172,11 +172,12 @@ export class OverlayModule implements GatewayModule {
 
   private certificate(): Promise<GatewayCertificate> {
     const ctx = this.ctx!;
+    const validityMs = ctx.config.overlay.webtransport.certificateDays * 86_400_000;
     return loadOrCreateCertificate({
       stateDir: ctx.config.stateDir,
       name: 'webtransport',
-      validityMs: ctx.config.overlay.webtransport.certificateDays * 86_400_000,
-      renewBeforeMs: CERT_RENEW_BEFORE_MS,
+      validityMs,
+      renewBeforeMs: Math.min(CERT_RENEW_BEFORE_MS, validityMs / 4),
       now: ctx.clock.now(),
     });
   }
