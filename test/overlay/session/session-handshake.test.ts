@@ -175,3 +175,38 @@ test('records: a tampered, replayed or reordered record fails with MG_ERR_SESSIO
   assert.deepEqual(sb.open(r2), [{ kind: 'frame', data: Uint8Array.of(2) }]);
   assert.throws(() => sb.open(tooBig[0]), code('MG_ERR_SESSION_RECORD'), 'over the frame cap');
 });
+
+test('property: arbitrary records from another machine only ever fail with a coded session error', () => {
+  const identity = generateIdentityKeys();
+  fc.assert(
+    fc.property(fc.array(fc.uint8Array({ maxLength: 300 }), { minLength: 1, maxLength: 4 }), fc.boolean(), (recs, asHello) => {
+      const l = side('listener', identity);
+      l.start();
+      for (const r of recs) {
+        const rec = asHello ? record(RECORD_HELLO, r) : r;
+        try {
+          l.receive(rec);
+        } catch (err) {
+          assert.ok(err instanceof MeshgateError, String(err));
+          assert.ok(sessionFailureReason(err) !== undefined || err.code === 'MG_ERR_LINK_PROTOCOL', `${err.code}: ${err.message}`);
+          return;
+        }
+      }
+    }),
+    { numRuns: 300 },
+  );
+  const { da, db } = run(side('dialler', generateIdentityKeys()), side('listener', generateIdentityKeys()));
+  const sb = new SecureSession({ ciphers: db!.ciphers, maxFrameBytes: 1000 });
+  void da;
+  fc.assert(
+    fc.property(fc.uint8Array({ maxLength: 200 }), (bytes) => {
+      try {
+        sb.open(bytes);
+        assert.fail('a forged record opened');
+      } catch (err) {
+        assert.ok(err instanceof MeshgateError && (err.code === 'MG_ERR_SESSION_DECRYPT' || err.code === 'MG_ERR_SESSION_RECORD'), String(err));
+      }
+    }),
+    { numRuns: 300 },
+  );
+});
