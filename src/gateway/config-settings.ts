@@ -228,7 +228,8 @@ export const CONFIG_TREE = {
       certificateDays: integer(365, 1, 3650, { description: 'Validity of the self-signed wss:// certificate, days (renewed within 7 days of expiry).', restart: true }),
     },
     webtransport: {
-      enabled: boolean(false, { description: 'Run the WebTransport (HTTP/2) gateway listener and dial overlay.webtransport.peers.', restart: true }),
+      enabled: boolean(false, { description: 'Use WebTransport (HTTP/2): dial overlay.webtransport.peers (and https:// URLs from discovery or the directory) and, with overlay.webtransport.listen, accept sessions.', restart: true }),
+      listen: boolean(true, { description: 'Run the WebTransport listener (false: dial out only, e.g. behind NAT).', restart: true }),
       host: string('0.0.0.0', host, HOST_EXPECTED, { description: 'Listen address of the WebTransport listener.', restart: true }),
       port: integer(7779, 0, PORT_MAX, { description: 'Listen port (TCP) of the WebTransport listener (0 = any free port).', restart: true }),
       peers: stringList([], wtUrl, 'https:// URLs with ?certhash=', {

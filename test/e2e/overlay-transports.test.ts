@@ -21,7 +21,8 @@ describe('two gateways over WebTransport (HTTP/2), a phone on each', () => {
     A = await startGateway('wt-a', WT);
     const url: string = (await A.status()).modules.overlay.webtransport.url;
     assert.match(url, /^https:\/\/127\.0\.0\.1:\d+\/meshgate\?certhash=[0-9a-f]{64}$/);
-    B = await startGateway('wt-b', [...WT, '--overlay-webtransport-peers', url]);
+    // B only dials out (as behind NAT): no WebTransport listener, no certificate
+    B = await startGateway('wt-b', [...WT, '--overlay-webtransport-listen', 'false', '--overlay-webtransport-peers', url]);
     await waitFor(async () => (await A.status()).links.some((l: any) => l.kind === 'wt-gateway' && l.remotePeerId === B.peerId), 15_000, 'A-B WebTransport link');
     P1 = new PhoneSimulator({}, { nickname: 'p1', host: '127.0.0.1', port: A.lanPort });
     P3 = new PhoneSimulator({}, { nickname: 'p3', host: '127.0.0.1', port: B.lanPort });
@@ -50,6 +51,8 @@ describe('two gateways over WebTransport (HTTP/2), a phone on each', () => {
     assert.ok(ob.sessions[0].recordsSealed > 0 && oa.sessions[0].recordsOpened > 0);
     assert.equal(typeof oa.http3.available, 'boolean');
     assert.equal(oa.pinnedPeers, 1, 'capabilities pinned in SQLite');
+    assert.equal(ob.webtransport.listening, null);
+    assert.equal(ob.webtransport.url, null);
     assert.deepEqual(sb.dialled.map((d: any) => d.source), ['config']);
     assert.ok(sb.dialled[0].linkId);
   });

@@ -46,11 +46,12 @@ export class OverlayModule implements GatewayModule {
     this.http3 = await detectHttp3();
     const w = ctx.config.overlay.webtransport;
     if (w.enabled) {
-      this.wtCert = await this.certificate();
+      if (w.listen) this.wtCert = await this.certificate();
+      const cert = this.wtCert;
       this.wt = new WebTransportLinkAdapter(
         { logger: ctx.logger.child({ transport: 'webtransport' }), identity: ctx.identity, now, authority: this.auth, admission: ctx.admission },
         {
-          listen: { host: w.host, port: w.port, certPem: this.wtCert.certPem, keyPem: this.wtCert.keyPem },
+          listen: cert ? { host: w.host, port: w.port, certPem: cert.certPem, keyPem: cert.keyPem } : undefined,
           nickname: ctx.config.nickname,
           helloTimeoutMs: ctx.config.gateway.helloTimeoutMs,
           allowedPeers: ctx.config.gateway.allowedPeers.length > 0 ? [...ctx.config.gateway.allowedPeers] : undefined,
@@ -63,7 +64,7 @@ export class OverlayModule implements GatewayModule {
         return { hangup: () => wt.removePeer(url), linkId: () => wt.linkIdOf(url) };
       });
       for (const url of w.peers) ctx.dialer.dial(url, { source: 'config' });
-      this.certTimer = ctx.clock.setTimer(() => void this.rotate(), CERT_CHECK_INTERVAL_MS);
+      if (cert) this.certTimer = ctx.clock.setTimer(() => void this.rotate(), CERT_CHECK_INTERVAL_MS);
     }
   }
 
@@ -127,6 +128,7 @@ export class OverlayModule implements GatewayModule {
       webtransport: {
         enabled: o?.webtransport.enabled ?? false,
         http2: this.wt !== undefined,
+        listen: o?.webtransport.listen ?? false,
         listening: wtAddr ?? null,
         path: DEFAULT_WT_PATH,
         certificate: this.wtCert ? { sha256: this.wtCert.sha256, notAfter: this.wtCert.notAfter, source: this.wtCert.source } : null,
