@@ -61,7 +61,7 @@ export interface GatewayModuleContext {
   /** Open links as the engine sees them (after wrapLink). */
   links(): readonly Link[];
   /** Bound listener ports (undefined until the adapters have started; see the `listening` event). */
-  listenPorts(): { http: number | undefined; lan: number | undefined; gateway: number | undefined };
+  listenPorts?(): { http: number | undefined; lan: number | undefined; gateway: number | undefined };
   /** Another configured module by name. */
   module<T extends GatewayModule>(name: string): T | undefined;
 }

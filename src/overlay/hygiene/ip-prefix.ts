@@ -1,7 +1,7 @@
 /**
  * IP address parsing and grouping for peer hygiene (pure; no node:net).
  *
- * Addresses arrive as transports see them: `1.2.3.4`, `1.2.3.4:5678`, `::1`,
+ * Addresses arrive as transports see them: `ws://1.2.3.4:7778/meshgate` (a URL), `1.2.3.4`, `1.2.3.4:5678`, `::1`,
  * `[2001:db8::1]:443`, `::ffff:10.0.0.1` (IPv4-mapped, treated as IPv4). A *prefix group*
  * is the /16 of an IPv4 address (`a.b.0.0/16`) or the /48 of an IPv6 address
  * (`xxxx:xxxx:xxxx::/48`): the network sizes an operator or attacker typically controls
@@ -61,6 +61,12 @@ function parseV6(s: string): number[] | undefined {
 /** Parse an address with or without a port; undefined when it is not an IP literal (a host name). */
 export function parseAddress(address: string): ParsedAddress | undefined {
   let s = address.trim();
+  if (s.includes('://')) {
+    // a dialled link's remote address is its URL
+    const h = urlHost(s);
+    if (h === undefined) return undefined;
+    s = h;
+  }
   if (s.startsWith('[')) {
     const end = s.indexOf(']');
     if (end < 0) return undefined;
@@ -70,7 +76,9 @@ export function parseAddress(address: string): ParsedAddress | undefined {
   }
   const v4 = parseV4(s);
   if (v4) return { ip: v4.join('.'), family: 4, parts: v4 };
-  const v6 = parseV6(s);
+  let v6 = parseV6(s);
+  // unbracketed "v6:port" as Node prints `${remoteAddress}:${remotePort}` (e.g. ::ffff:10.0.0.1:5000)
+  if (!v6 && /:\d{1,5}$/.test(s)) v6 = parseV6(s.slice(0, s.lastIndexOf(':')));
   if (!v6) return undefined;
   // IPv4-mapped ::ffff:a.b.c.d → IPv4
   if (v6.slice(0, 5).every((g) => g === 0) && v6[5] === 0xffff) {
