@@ -1,0 +1,86 @@
+/**
+ * The directory, selection and hygiene modules in three in-process gateways on loopback:
+ * A — B — C (A and C dial B). Adverts flood A↔C through B; A's selection (2 uplinks)
+ * dials C from its advert's endpoint; a malformed advert is rejected and reported; an
+ * offending gateway is banned and its link closed.
+ */
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Gateway } from '../../../src/gateway/gateway.js';
+import { loadConfig } from '../../../src/gateway/config.js';
+import { silentLogger } from '../../../src/ports/logger.js';
+import { waitFor } from '../ws-helpers.js';
+
+const dirs: string[] = [];
+const gateways: Gateway[] = [];
+after(async () => {
+  for (const g of gateways) await g.stop().catch(() => undefined);
+  dirs.forEach((d) => rmSync(d, { recursive: true, force: true }));
+});
+
+async function start(flags: Record<string, string> = {}): Promise<Gateway> {
+  const dir = mkdtempSync(join(tmpdir(), 'meshgate-dir-'));
+  dirs.push(dir);
+  const config = loadConfig({
+    flags: {
+      'state-dir': dir,
+      'http-port': '0',
+      'lan-enabled': 'false',
+      'gateway-port': '0',
+      'http-host': '127.0.0.1',
+      'gateway-host': '127.0.0.1',
+      'clock-source': 'synced',
+      'discovery-mdns': 'false',
+      ...flags,
+    },
+  });
+  const gw = new Gateway({ logger: silentLogger }, config);
+  await gw.start();
+  gateways.push(gw);
+  return gw;
+}
+
+type DirStatus = {
+  self: { endpoints: string[] };
+  gateways: Array<{ peerId: string; hops: number; endpoints: string }>;
+  counters: { rejected: Record<string, number> };
+  selection: { enabled: boolean; chosen?: string[] };
+};
+const dirOf = (g: Gateway) => (g.status().modules as Record<string, unknown>).directory as DirStatus;
+const hygieneOf = (g: Gateway) => (g.status().modules as Record<string, unknown>).hygiene as { offences: Record<string, number>; bans: Array<{ key: string }>; linksClosed: Record<string, number> };
+
+test('adverts flood through a relay gateway; selection dials a gateway learnt from the directory; bad adverts and banned peers are refused', async () => {
+  const b = await start();
+  const url = (g: Gateway) => `ws://127.0.0.1:${g.ports.gateway}/meshgate`;
+  const c = await start({ 'gateway-peers': url(b) });
+  const a = await start({ 'gateway-peers': url(b), 'selection-enabled': 'true', 'selection-uplinks': '2', 'selection-evaluate-interval-ms': '500' });
+
+  assert.deepEqual(dirOf(c).self.endpoints, [url(c)], 'endpoint derived from gateway.host and the bound port');
+  await waitFor(() => dirOf(a).gateways.some((e) => e.peerId === c.peerId), 5_000, 'A learns C through B');
+  const cAtA = dirOf(a).gateways.find((e) => e.peerId === c.peerId)!;
+  assert.equal(cAtA.hops, 1, 'relayed once by B');
+  assert.equal(cAtA.endpoints, url(c));
+
+  // selection: B is already linked, C is dialled from its advert (source directory)
+  await waitFor(() => a.status().links instanceof Array && (a.status().links as Array<{ remotePeerId: string }>).some((l) => l.remotePeerId === c.peerId), 5_000, 'A dials C');
+  assert.ok((a.status().dialled as Array<{ url: string; source: string }>).some((d) => d.url === url(c) && d.source === 'directory'));
+  assert.deepEqual([...(dirOf(a).selection.chosen ?? [])].sort(), [b.peerId, c.peerId].sort());
+
+  // a malformed advert from B: rejected, counted, reported to A's hygiene against B
+  const bLinkToA = (b.status().links as Array<{ id: string; remotePeerId: string }>).find((l) => l.remotePeerId === a.peerId)!;
+  assert.ok(b.control.send(bLinkToA.id, 'dir.advert', { a: { v: 1 }, h: 0 }));
+  assert.ok(b.control.send(bLinkToA.id, 'dir.ping', { n: -1 }));
+  await waitFor(() => (dirOf(a).counters.rejected.MG_ERR_ADVERT_MALFORMED ?? 0) >= 1 && (hygieneOf(a).offences['invalid-frame'] ?? 0) >= 2, 3_000, 'rejection reported');
+
+  // B bans A after offences: A's link to B is closed and stays refused
+  for (let i = 0; i < 2; i++) b.admission.report({ peerId: a.peerId, offence: 'bad-signature', detail: 'test' });
+  await waitFor(() => !(b.status().links as Array<{ remotePeerId: string }>).some((l) => l.remotePeerId === a.peerId), 3_000, 'B closes A');
+  const hb = hygieneOf(b);
+  assert.ok(hb.bans.some((x) => x.key === `peer:${a.peerId}`));
+  assert.ok((hb.linksClosed.MG_ERR_PEER_BANNED ?? 0) >= 1);
+  const refused = b.admission.allowPeer(a.peerId, '127.0.0.1');
+  assert.equal(!refused.ok && refused.code, 'MG_ERR_PEER_BANNED');
+});
