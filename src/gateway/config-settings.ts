@@ -197,6 +197,7 @@ export const CONFIG_TREE = {
     marginPercent: integer(20, 0, 1000, { description: 'A candidate replaces an uplink only when its score is higher by this many percent (hysteresis margin).', restart: false }),
     holdMs: integer(30_000, 0, 3_600_000, { description: '...and stays higher for this long, ms (hysteresis hold time).', restart: false }),
     evaluateIntervalMs: integer(5_000, 500, 600_000, { description: 'How often the uplinks are re-evaluated, ms.', restart: false }),
+    connectTimeoutMs: integer(15_000, 1_000, 600_000, { description: 'A chosen uplink that has not linked within this time is set aside as unreachable for directory.advertLifetimeMs, ms.', restart: false }),
   },
   hygiene: {
     enabled: boolean(true, { description: 'Peer hygiene: reputation, temporary bans, peer limits and IP-prefix diversity for gateway links.', restart: true }),

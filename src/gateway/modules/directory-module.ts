@@ -98,8 +98,11 @@ export class DirectoryModule implements GatewayModule {
   private readonly pings = new Map<string, { n: number; sentAt: number }>();
   private nonce = 0;
   private readonly counters = { advertsSent: 0, advertsRelayed: 0, pingsSent: 0, pongsReceived: 0, badBodies: 0, dials: 0, dialRefused: {} as Record<string, number> };
-  /** peerId → URL dialled for selection. */
+  /** peerId → URL dialled for selection, and when. */
   private readonly uplinkUrls = new Map<string, string>();
+  private readonly dialledAt = new Map<string, number>();
+  /** Chosen gateways that could not be reached in time: peerId → excluded until (ms). */
+  private readonly unreachable = new Map<string, number>();
   private readonly down = new Set<string>();
 
   start(ctx: GatewayModuleContext): void {
@@ -258,10 +261,22 @@ export class DirectoryModule implements GatewayModule {
   private evaluate(): void {
     const ctx = this.ctx!;
     if (!this.selector || !ctx.config.selection.enabled) return;
+    const now = ctx.clock.now();
+    // a chosen uplink that did not link within the connect allowance is set aside for a while
+    const allowance = ctx.config.selection.connectTimeoutMs;
+    for (const [id, at] of this.dialledAt) {
+      if (ctx.links().some((l) => l.remotePeerId === id && l.isOpen)) this.dialledAt.delete(id);
+      else if (now - at > allowance) {
+        this.dialledAt.delete(id);
+        this.unreachable.set(id, now + ctx.config.directory.advertLifetimeMs);
+        ctx.logger.info({ peer: id, url: this.uplinkUrls.get(id) }, 'uplink unreachable; set aside');
+      }
+    }
+    for (const [id, until] of this.unreachable) if (until <= now) this.unreachable.delete(id);
     const candidates: SelectionCandidate[] = [];
     for (const e of this.directory!.entries()) {
       const a = e.advert;
-      if (this.down.has(a.id)) continue;
+      if (this.down.has(a.id) || this.unreachable.has(a.id)) continue;
       const linked = ctx.links().some((l) => l.remotePeerId === a.id && l.isOpen);
       if (a.ep.length === 0 && !linked) continue;
       candidates.push({ peerId: a.id, metrics: { position: a.pos, load: a.load / 1000, uptimeS: a.up, fee: a.fee, bandwidthBytesPerSec: a.bw, version: a.ver } });
@@ -271,6 +286,7 @@ export class DirectoryModule implements GatewayModule {
       const url = this.uplinkUrls.get(r.peerId);
       if (url) ctx.dialer.hangup(url);
       this.uplinkUrls.delete(r.peerId);
+      this.dialledAt.delete(r.peerId);
       ctx.logger.info({ peer: r.peerId, reason: r.reason }, 'uplink dropped');
     }
     for (const id of d.add) {
@@ -286,6 +302,7 @@ export class DirectoryModule implements GatewayModule {
         }
         if (ctx.dialer.dial(url, { source: 'directory' })) {
           this.uplinkUrls.set(id, url);
+          this.dialledAt.set(id, now);
           this.counters.dials++;
           break;
         }
@@ -324,7 +341,7 @@ export class DirectoryModule implements GatewayModule {
         expiresInMs: e.expiresAt - now,
         rttMs: this.selector?.rttOf(e.advert.id) !== undefined ? Math.round(this.selector.rttOf(e.advert.id)! * 10) / 10 : null,
       })),
-      selection: this.selector && this.ctx?.config.selection.enabled ? { enabled: true, ...this.selector.status(), dialled: Object.fromEntries(this.uplinkUrls) } : { enabled: false },
+      selection: this.selector && this.ctx?.config.selection.enabled ? { enabled: true, ...this.selector.status(), dialled: Object.fromEntries(this.uplinkUrls), unreachable: Object.fromEntries(this.unreachable) } : { enabled: false },
     };
   }
 }

@@ -84,3 +84,15 @@ test('adverts flood through a relay gateway; selection dials a gateway learnt fr
   const refused = b.admission.allowPeer(a.peerId, '127.0.0.1');
   assert.equal(!refused.ok && refused.code, 'MG_ERR_PEER_BANNED');
 });
+
+test('a chosen uplink that cannot be reached is set aside and hung up', async () => {
+  const b = await start();
+  const url = (g: Gateway) => `ws://127.0.0.1:${g.ports.gateway}/meshgate`;
+  const dead = 'ws://127.0.0.1:1/meshgate';
+  const c = await start({ 'gateway-peers': url(b), 'directory-endpoints': dead });
+  const a = await start({ 'gateway-peers': url(b), 'selection-enabled': 'true', 'selection-uplinks': '2', 'selection-evaluate-interval-ms': '500', 'selection-connect-timeout-ms': '1000' });
+  await waitFor(() => (a.status().dialled as Array<{ url: string }>).some((d) => d.url === dead), 5_000, 'A dials C at its advertised endpoint');
+  await waitFor(() => c.peerId in ((dirOf(a).selection as { unreachable?: Record<string, number> }).unreachable ?? {}), 5_000, 'C set aside');
+  assert.ok(!(a.status().dialled as Array<{ url: string }>).some((d) => d.url === dead), 'hung up');
+  assert.deepEqual(dirOf(a).selection.chosen, [b.peerId]);
+});
