@@ -18,6 +18,8 @@
 import type { Clock } from '../../ports/clock.js';
 import { scoreCandidate, type CandidateMetrics, type ScoreBreakdown, type SelectionProfile } from './score.js';
 
+const round3 = (x: number): number => Math.round(x * 1000) / 1000;
+
 /** RFC 6298 §2 smoothing gain. */
 export const SRTT_ALPHA = 1 / 8;
 /** Most switch events kept for the status page. */
@@ -190,8 +192,13 @@ export class UplinkSelector {
       chosen: this.chosen(),
       switches: this.switches,
       challenger: this.challenger ?? null,
-      ranked: this.lastRanked,
-      history: [...this.history],
+      ranked: this.lastRanked.map((r) => ({
+        ...r,
+        score: round3(r.score),
+        rttMs: round3(r.rttMs),
+        utilities: Object.fromEntries(Object.entries(r.utilities).map(([k, v]) => [k, round3(v)])) as RankedCandidate['utilities'],
+      })),
+      history: this.history.map((e) => ({ ...e, score: round3(e.score), ...(e.replacedScore !== undefined ? { replacedScore: round3(e.replacedScore) } : {}) })),
     };
   }
 }
