@@ -29,7 +29,7 @@
  * integers, strings and finite numbers as ECMAScript does.
  */
 import { z } from 'zod';
-import { createHash } from 'node:crypto';
+import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
 import { ed25519PrivateKey, ed25519Sign, ed25519Verify, peerIdHexFromNoiseKey } from '../../protocol/keys.js';
 import type { IdentityKeys } from '../../protocol/keys.js';
 
@@ -122,10 +122,25 @@ export function advertIdMatchesKey(a: Advert): boolean {
   return peerIdHexFromNoiseKey(Buffer.from(a.nk, 'hex')) === a.id;
 }
 
-/** Whether the advert's signature verifies under its own `sk`. */
-export function verifyAdvertSignature(a: Advert): boolean {
+/**
+ * An Ed25519 public KeyObject from 64 hex characters, imported as a JWK (RFC 8037 `OKP`):
+ * on Node 20 / OpenSSL 3 this is about ten times quicker than the DER/SPKI import
+ * (bench/directory.ts measured 60,000/s against 5,800/s), and it dominates the cost of
+ * verifying an advert from a gateway not seen before. Undefined for an unusable key.
+ */
+export function signingKeyFromHex(skHex: string): KeyObject | undefined {
+  try {
+    return createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: Buffer.from(skHex, 'hex').toString('base64url') }, format: 'jwk' });
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether the advert's signature verifies under its own `sk` (or the KeyObject given for it). */
+export function verifyAdvertSignature(a: Advert, key: KeyObject | undefined = signingKeyFromHex(a.sk)): boolean {
+  if (!key) return false;
   const { sig, ...fields } = a;
-  return ed25519Verify(advertPreimage(fields), Buffer.from(sig, 'hex'), Buffer.from(a.sk, 'hex'));
+  return ed25519Verify(advertPreimage(fields), Buffer.from(sig, 'hex'), key);
 }
 
 /** A short digest of an advert (dedup key in logs): SHA-256 of the preimage, 8 bytes hex. */

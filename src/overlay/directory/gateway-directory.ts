@@ -22,7 +22,8 @@
 import type { Clock } from '../../ports/clock.js';
 import type { Offence } from '../../ports/admission.js';
 import type { ErrorCode } from '../../errors.js';
-import { ADVERT_BODY_SCHEMA, advertIdMatchesKey, verifyAdvertSignature, type Advert } from './advert.js';
+import type { KeyObject } from 'node:crypto';
+import { ADVERT_BODY_SCHEMA, advertIdMatchesKey, signingKeyFromHex, verifyAdvertSignature, type Advert } from './advert.js';
 
 /** Keys pinned to a peer ID on first sight (trust on first use). */
 export interface PinStore {
@@ -88,6 +89,8 @@ export class GatewayDirectory {
   private readonly selfPeerId: string;
   private readonly init: GatewayDirectoryInit;
   private readonly table = new Map<string, DirectoryEntry>();
+  /** Imported signing keys by hex, at most maxEntries (oldest dropped): re-adverts skip the import. */
+  private readonly keyCache = new Map<string, KeyObject>();
   private readonly counters: DirectoryStats = { entries: 0, accepted: 0, duplicates: 0, expired: 0, evicted: 0, rejected: {} };
 
   constructor(components: { clock: Clock; pins: PinStore; selfPeerId: string }, init: GatewayDirectoryInit) {
@@ -123,7 +126,7 @@ export class GatewayDirectory {
       this.counters.duplicates++;
       return { status: 'duplicate' };
     }
-    if (!verifyAdvertSignature(a)) return this.reject('MG_ERR_ADVERT_BAD_SIGNATURE', `advert of ${a.id} has a bad signature`, fromOrigin ? 'bad-signature' : undefined);
+    if (!verifyAdvertSignature(a, this.signingKey(a.sk))) return this.reject('MG_ERR_ADVERT_BAD_SIGNATURE', `advert of ${a.id} has a bad signature`, fromOrigin ? 'bad-signature' : undefined);
     const pin = this.pins.get(a.id);
     if (pin && (pin.signingKey !== a.sk || pin.noiseKey !== a.nk)) {
       return this.reject('MG_ERR_ADVERT_KEY_MISMATCH', `advert of ${a.id} is signed by a key other than the pinned one`, fromOrigin ? 'bad-signature' : undefined);
@@ -146,6 +149,16 @@ export class GatewayDirectory {
     this.table.set(a.id, entry);
     this.counters.accepted++;
     return { status: 'accepted', entry, reflood: h + 1 <= this.init.maxHops };
+  }
+
+  private signingKey(skHex: string): KeyObject | undefined {
+    let k = this.keyCache.get(skHex);
+    if (k) return k;
+    k = signingKeyFromHex(skHex);
+    if (!k) return undefined;
+    this.keyCache.set(skHex, k);
+    if (this.keyCache.size > this.init.maxEntries) this.keyCache.delete(this.keyCache.keys().next().value!);
+    return k;
   }
 
   /** Drop expired entries; returns the peer IDs dropped. */
