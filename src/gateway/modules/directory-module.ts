@@ -110,8 +110,15 @@ export class DirectoryModule implements GatewayModule {
     this.startedAt = ctx.clock.now();
     const cfg = ctx.config.directory;
     applyModuleMigrations({ logger: ctx.logger, now: () => ctx.clock.now() }, ctx.db, 'directory', MIGRATIONS);
+    const meshPin = preparedRetained<[string], { signing_public_key: string }>(ctx.db, 'SELECT signing_public_key FROM pinned_keys WHERE noise_public_key = ?');
     this.directory = new GatewayDirectory(
-      { clock: ctx.clock, pins: new SqlitePinStore(ctx.db), selfPeerId: ctx.identity.peerId },
+      {
+        clock: ctx.clock,
+        pins: new SqlitePinStore(ctx.db),
+        selfPeerId: ctx.identity.peerId,
+        // the mesh's own TOFU pins (storage `pinned_keys`, written when an announce verifies)
+        meshSigningKey: (nk) => meshPin.get(nk)?.signing_public_key,
+      },
       { maxEntries: cfg.maxEntries, maxLifetimeMs: MAX_ADVERT_LIFETIME_MS, maxSkewMs: ctx.config.mesh.maxClockSkewMs, minReadvertMs: cfg.minReadvertMs, maxHops: cfg.maxHops },
     );
     const sel = ctx.config.selection;

@@ -9,7 +9,8 @@
  * 4. expired, or issued more than maxSkewMs in the future → MG_ERR_ADVERT_STALE;
  * 5. an advert with the same or a later `iat` is held → duplicate (flooding stops here);
  * 6. Ed25519 signature → MG_ERR_ADVERT_BAD_SIGNATURE;
- * 7. the signing and Noise keys pinned for the peer ID on first use (TOFU) →
+ * 7. the signing and Noise keys pinned for the peer ID on first use (TOFU), and the
+ *    signing key the mesh verified from the gateway's own announces (when known) →
  *    MG_ERR_ADVERT_KEY_MISMATCH;
  * 8. re-advertised less than minReadvertMs after the held one → MG_ERR_ADVERT_FLOOD;
  * 9. table full: the entry that expires first is evicted, unless the new one expires
@@ -93,9 +94,17 @@ export class GatewayDirectory {
   private readonly keyCache = new Map<string, KeyObject>();
   private readonly counters: DirectoryStats = { entries: 0, accepted: 0, duplicates: 0, expired: 0, evicted: 0, rejected: {} };
 
-  constructor(components: { clock: Clock; pins: PinStore; selfPeerId: string }, init: GatewayDirectoryInit) {
+  private readonly meshSigningKey: ((noiseKeyHex: string) => string | undefined) | undefined;
+
+  /**
+   * @param components `meshSigningKey(noiseKeyHex)`: the Ed25519 key (hex) the mesh has
+   *   verified for a Noise key from the gateway's own signed announces (its pinned keys),
+   *   if any; an advert signed with another key is refused like a pin mismatch.
+   */
+  constructor(components: { clock: Clock; pins: PinStore; selfPeerId: string; meshSigningKey?: (noiseKeyHex: string) => string | undefined }, init: GatewayDirectoryInit) {
     this.clock = components.clock;
     this.pins = components.pins;
+    this.meshSigningKey = components.meshSigningKey;
     this.selfPeerId = components.selfPeerId;
     this.init = init;
   }
@@ -130,6 +139,10 @@ export class GatewayDirectory {
     const pin = this.pins.get(a.id);
     if (pin && (pin.signingKey !== a.sk || pin.noiseKey !== a.nk)) {
       return this.reject('MG_ERR_ADVERT_KEY_MISMATCH', `advert of ${a.id} is signed by a key other than the pinned one`, fromOrigin ? 'bad-signature' : undefined);
+    }
+    const meshKey = this.meshSigningKey?.(a.nk);
+    if (meshKey !== undefined && meshKey !== a.sk) {
+      return this.reject('MG_ERR_ADVERT_KEY_MISMATCH', `advert of ${a.id} is signed by a key other than the one its mesh announces carry`, fromOrigin ? 'bad-signature' : undefined);
     }
     if (held && a.iat - held.advert.iat < this.init.minReadvertMs) {
       return this.reject('MG_ERR_ADVERT_FLOOD', `${a.id} re-advertised after ${a.iat - held.advert.iat} ms (min ${this.init.minReadvertMs})`, fromOrigin ? 'flood' : undefined);

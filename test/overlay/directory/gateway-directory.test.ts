@@ -100,3 +100,15 @@ test('directory is bounded (evicts the soonest expiry) and expires adverts; a fa
   assert.deepEqual(d2.expire(), [fut.id]);
   assert.equal(d2.entries().length, 0);
 });
+
+test('an advert signed with another key than the one the mesh verified from the gateway\'s announces is refused', () => {
+  const clock = new ManualClock();
+  const keys = generateIdentityKeys();
+  const other = generateIdentityKeys();
+  const meshPins = new Map([[Buffer.from(keys.noisePublicKey).toString('hex'), Buffer.from(keys.signingPublicKey).toString('hex')]]);
+  const dir = new GatewayDirectory({ clock, pins: new MemoryPinStore(), selfPeerId: SELF_ID, meshSigningKey: (nk) => meshPins.get(nk) }, INIT);
+  const forged = signAdvert({ ...keys, signingPrivateKey: other.signingPrivateKey, signingPublicKey: other.signingPublicKey }, content(clock));
+  const r = dir.receive({ a: forged, h: 1 }, { linkId: 'l', peerId: undefined });
+  assert.ok(r.status === 'rejected' && r.code === 'MG_ERR_ADVERT_KEY_MISMATCH', 'first sight, but the mesh knows better');
+  assert.equal(dir.receive({ a: signAdvert(keys, content(clock)), h: 1 }, { linkId: 'l', peerId: undefined }).status, 'accepted');
+});
