@@ -41,6 +41,13 @@ export class DiscoveryModule implements GatewayModule {
       return;
     }
     const cfg = ctx.config.discovery;
+    const host = ctx.config.gateway.host;
+    if (host === 'localhost' || host === '::1' || host.startsWith('127.')) {
+      // nothing on the LAN could dial a loopback-only listener
+      this.note = `gateway.host ${host} is loopback-only: not advertised on the LAN`;
+      ctx.logger.warn({ host }, 'mDNS discovery off: the gateway listener is bound to loopback');
+      return;
+    }
     this.mdns = new MdnsDiscovery(
       { logger: ctx.logger, clock: ctx.clock, onUp: (s) => this.up(s), onDown: (name) => this.down(name) },
       {
