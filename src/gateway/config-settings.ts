@@ -184,7 +184,7 @@ export const CONFIG_TREE = {
     fee: integer(0, 0, 1_000_000_000, { description: 'Fee advertised per MiB relayed, in the operator\'s smallest currency unit (0 = free).', restart: false }),
     bandwidthBytesPerSec: integer(0, 0, 1_000_000_000_000, { description: 'Uplink bandwidth offered, advertised, bytes/s (0 = unknown).', restart: false }),
     advertIntervalMs: integer(60_000, 5_000, 3_600_000, { description: 'How often this gateway floods a fresh advert, ms.', restart: false }),
-    advertLifetimeMs: integer(300_000, 15_000, 86_400_000, { description: 'Lifetime of this gateway\'s adverts (exp − iat), ms; should exceed advertIntervalMs.', restart: false }),
+    advertLifetimeMs: integer(300_000, 15_000, 86_400_000, { description: 'Lifetime of this gateway\'s adverts (exp − iat), ms; must exceed advertIntervalMs.', restart: false }),
     maxEntries: integer(1024, 16, 65_536, { description: 'Most adverts held in the directory; the one expiring first is evicted.', restart: true }),
     maxHops: integer(8, 1, 64, { description: 'Most gateway hops an advert is flooded over.', restart: false }),
     minReadvertMs: integer(2_000, 0, 3_600_000, { description: 'Smallest gap between two adverts of one gateway; quicker ones are dropped as a flood, ms.', restart: false }),
@@ -304,7 +304,8 @@ const WILDCARD = new Set(['0.0.0.0', '::', '[::]']);
 /**
  * The zod v4 schema of the whole file (strict: unknown keys are errors; absent keys take
  * their defaults), with the cross-field rules: announceIntervalMinMs <= announceIntervalMaxMs,
- * and no two enabled listeners on the same non-zero port of overlapping addresses.
+ * directory.advertLifetimeMs > directory.advertIntervalMs, and no two enabled listeners on
+ * the same non-zero port of overlapping addresses.
  */
 export const CONFIG_SCHEMA = (buildSchema(CONFIG_TREE) as z.ZodType<GatewayConfig>).superRefine((cfg, ctx) => {
   if (cfg.mesh.announceIntervalMinMs > cfg.mesh.announceIntervalMaxMs) {
@@ -313,6 +314,14 @@ export const CONFIG_SCHEMA = (buildSchema(CONFIG_TREE) as z.ZodType<GatewayConfi
       path: ['mesh', 'announceIntervalMinMs'],
       message: `must be <= mesh.announceIntervalMaxMs (${cfg.mesh.announceIntervalMaxMs}), got ${cfg.mesh.announceIntervalMinMs}`,
       params: { related: ['mesh.announceIntervalMaxMs'] },
+    });
+  }
+  if (cfg.directory.advertLifetimeMs <= cfg.directory.advertIntervalMs) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['directory', 'advertLifetimeMs'],
+      message: `must be > directory.advertIntervalMs (${cfg.directory.advertIntervalMs}), or adverts lapse between refreshes; got ${cfg.directory.advertLifetimeMs}`,
+      params: { related: ['directory.advertIntervalMs'] },
     });
   }
   const on = LISTENERS.filter((l) => l.enabled(cfg)).map((l) => ({ name: l.name, host: cfg[l.name].host, port: cfg[l.name].port }));

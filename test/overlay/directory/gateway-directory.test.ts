@@ -1,5 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { loadConfig } from '../../../src/gateway/config.js';
+import { isMeshgateError } from '../../../src/errors.js';
 import { ManualClock } from '../../../src/ports/clock.js';
 import { generateIdentityKeys, peerIdHexFromNoiseKey } from '../../../src/protocol/keys.js';
 import { advertPreimage, signAdvert, verifyAdvertSignature, type Advert, type AdvertContent } from '../../../src/overlay/directory/advert.js';
@@ -111,4 +114,28 @@ test('an advert signed with another key than the one the mesh verified from the 
   const r = dir.receive({ a: forged, h: 1 }, { linkId: 'l', peerId: undefined });
   assert.ok(r.status === 'rejected' && r.code === 'MG_ERR_ADVERT_KEY_MISMATCH', 'first sight, but the mesh knows better');
   assert.equal(dir.receive({ a: signAdvert(keys, content(clock)), h: 1 }, { linkId: 'l', peerId: undefined }).status, 'accepted');
+});
+
+test('any body from another machine is rejected with a code, never thrown (property)', () => {
+  const { dir } = setup();
+  fc.assert(
+    fc.property(fc.anything(), (body) => {
+      const r = dir.receive(body, { linkId: 'l', peerId: undefined });
+      return r.status === 'rejected' && r.code === 'MG_ERR_ADVERT_MALFORMED';
+    }),
+    { numRuns: 300 },
+  );
+  const clock = new ManualClock();
+  const a = signAdvert(generateIdentityKeys(), content(clock));
+  fc.assert(
+    fc.property(fc.constantFrom(...Object.keys(a)), fc.anything(), (field, value) => {
+      const r = dir.receive({ a: { ...a, [field]: value }, h: 0 }, { linkId: 'l', peerId: undefined });
+      return r.status !== 'accepted' || JSON.stringify((a as Record<string, unknown>)[field]) === JSON.stringify(value);
+    }),
+    { numRuns: 300 },
+  );
+});
+
+test('loading a config whose advert lifetime does not exceed the advert interval fails with MG_ERR_CONFIG_INVALID', () => {
+  assert.throws(() => loadConfig({ flags: { 'directory-advert-interval-ms': '60000', 'directory-advert-lifetime-ms': '60000' } }), (e: unknown) => isMeshgateError(e, 'MG_ERR_CONFIG_INVALID') && /advertLifetimeMs/.test(String(e)));
 });

@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import { ManualClock } from '../../../src/ports/clock.js';
 import { isPrivateAddress, parseAddress, prefixGroup } from '../../../src/overlay/hygiene/ip-prefix.js';
 import { Reputation } from '../../../src/overlay/hygiene/reputation.js';
@@ -134,4 +135,20 @@ test('hygiene: no /16 or /48 holds more than the configured share of the outboun
   assert.equal(strict.perPrefixCap, 1, 'at least one peer per prefix');
   assert.ok(strict.admitSession({ id: 'x', peerId: undefined, address: '127.0.0.1', direction: 'outbound' }).ok);
   assert.equal(strict.allowAddress('127.0.0.2', 'outbound').ok, false);
+});
+
+test('address parsing and admission never throw on arbitrary strings (property)', () => {
+  const h = new PeerHygiene({ clock: new ManualClock() }, INIT);
+  fc.assert(
+    fc.property(fc.oneof(fc.string(), fc.ipV4(), fc.ipV6(), fc.webUrl()), (s) => {
+      parseAddress(s);
+      prefixGroup(s);
+      isPrivateAddress(s);
+      h.report({ address: s, offence: 'invalid-frame' });
+      return typeof h.allowAddress(s, 'outbound').ok === 'boolean';
+    }),
+    { numRuns: 500 },
+  );
+  fc.assert(fc.property(fc.ipV4(), (ip) => parseAddress(`${ip}:1234`)?.ip === ip.split('.').map(Number).join('.')));
+  fc.assert(fc.property(fc.ipV6(), (ip) => parseAddress(`[${ip}]:80`)?.family !== undefined));
 });
