@@ -86,6 +86,7 @@ function parsePosition(s: string): [number, number] | null {
 const isNonce = (b: unknown): b is { n: number } =>
   typeof b === 'object' && b !== null && Object.keys(b).length === 1 && Number.isSafeInteger((b as { n?: unknown }).n) && (b as { n: number }).n >= 0;
 
+/** Gateway module `directory`: adverts, directory, RTT pings and uplink selection. */
 export class DirectoryModule implements GatewayModule {
   readonly name = 'directory';
   private ctx: GatewayModuleContext | undefined;
@@ -160,9 +161,9 @@ export class DirectoryModule implements GatewayModule {
       if (e.state === 'down') this.down.add(e.peerId);
       else if (e.state === 'alive') this.down.delete(e.peerId);
     });
-    this.listen('listening', () => this.refreshAdvert(true));
+    this.listen('listening', () => this.refreshAdvert({ broadcast: true }));
     const advertTick = () => {
-      this.refreshAdvert(true);
+      this.refreshAdvert({ broadcast: true });
       this.timers[0] = ctx.clock.setTimer(advertTick, cfg.advertIntervalMs);
     };
     this.timers[0] = ctx.clock.setTimer(advertTick, cfg.advertIntervalMs);
@@ -221,7 +222,7 @@ export class DirectoryModule implements GatewayModule {
   }
 
   /** Re-sign this gateway's advert (`broadcast`: flood it). */
-  private refreshAdvert(broadcast: boolean): Advert {
+  private refreshAdvert(opts: { broadcast: boolean }): Advert {
     const ctx = this.ctx!;
     const cfg = ctx.config.directory;
     const now = ctx.clock.now();
@@ -238,14 +239,14 @@ export class DirectoryModule implements GatewayModule {
       bandwidthBytesPerSec: cfg.bandwidthBytesPerSec,
       version: MESHGATE_VERSION,
     });
-    if (broadcast) this.counters.advertsSent += ctx.control.broadcast(ADVERT_CONTROL_TYPE, { a: this.own, h: 0 });
+    if (opts.broadcast) this.counters.advertsSent += ctx.control.broadcast(ADVERT_CONTROL_TYPE, { a: this.own, h: 0 });
     return this.own;
   }
 
   private onLinkUp(link: Link): void {
     const ctx = this.ctx!;
     if (!link.isGatewayLink) return;
-    const own = this.own && this.own.exp > ctx.clock.now() ? this.own : this.refreshAdvert(false);
+    const own = this.own && this.own.exp > ctx.clock.now() ? this.own : this.refreshAdvert({ broadcast: false });
     if (ctx.control.send(link.id, ADVERT_CONTROL_TYPE, { a: own, h: 0 })) this.counters.advertsSent++;
     for (const e of this.directory!.entries()) {
       if (e.hops + 1 <= ctx.config.directory.maxHops && ctx.control.send(link.id, ADVERT_CONTROL_TYPE, { a: e.advert, h: e.hops + 1 })) this.counters.advertsRelayed++;

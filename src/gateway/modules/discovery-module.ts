@@ -16,6 +16,7 @@ import type { GatewayModule, GatewayModuleContext } from '../module.js';
 import { MESHGATE_VERSION } from '../gateway.js';
 import { DEFAULT_GATEWAY_PATH } from '../../overlay/transports/ws-adapter.js';
 
+/** Gateway module `discovery`: mDNS / DNS-SD advertising and browsing, dials the gateways it finds. */
 export class DiscoveryModule implements GatewayModule {
   readonly name = 'discovery';
   private ctx: GatewayModuleContext | undefined;

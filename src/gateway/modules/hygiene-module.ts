@@ -31,6 +31,7 @@ const MIGRATIONS = [
   },
 ];
 
+/** Gateway module `hygiene`: the peer admission, ban persistence and per-link enforcement. */
 export class HygieneModule implements GatewayModule {
   readonly name = 'hygiene';
   private ctx: GatewayModuleContext | undefined;

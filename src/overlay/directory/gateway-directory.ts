@@ -84,6 +84,7 @@ export interface DirectoryStats {
   rejected: Record<string, number>;
 }
 
+/** Bounded table of verified gateway adverts (see the module comment for the receive order and codes). */
 export class GatewayDirectory {
   private readonly clock: Clock;
   private readonly pins: PinStore;

@@ -56,6 +56,7 @@ export function pickAddress(s: Pick<ServiceSighting, 'addresses' | 'refererAddre
   return s.addresses.find((a) => /^\d+\.\d+\.\d+\.\d+$/.test(a)) ?? s.addresses[0] ?? s.refererAddress;
 }
 
+/** Validates mDNS sightings and decides who dials (the lower peer ID); bounded. */
 export class DiscoveryTracker {
   private readonly selfPeerId: string;
   private readonly maxServices: number;

@@ -53,6 +53,7 @@ function refuse(code: ErrorCode, reason: string): AdmissionDecision {
 }
 const ALLOW: AdmissionDecision = Object.freeze({ ok: true as const });
 
+/** Peer admission with reputation, bans, session limits and prefix diversity (see the module comment). Never throws. */
 export class PeerHygiene implements PeerAdmission {
   private readonly clock: Clock;
   private readonly init: PeerHygieneInit;

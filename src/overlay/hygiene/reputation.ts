@@ -76,6 +76,7 @@ export interface PenaltyResult {
   readonly bannedUntil: number | undefined;
 }
 
+/** Decaying penalty scores with escalating temporary bans, bounded (see the module comment). */
 export class Reputation {
   private readonly clock: Clock;
   private readonly init: ReputationInit;

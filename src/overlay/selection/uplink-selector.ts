@@ -66,6 +66,7 @@ export interface SelectionEvent {
   readonly replacedScore?: number;
 }
 
+/** Chooses `uplinks` gateways by score with hysteresis (margin + hold time); see the module comment. */
 export class UplinkSelector {
   private readonly clock: Clock;
   private readonly init: UplinkSelectorInit;

@@ -37,6 +37,7 @@ export interface MdnsDiscoveryInit {
   requeryMs: number;
 }
 
+/** One mDNS responder + browser for the meshgate service type (bonjour-service). */
 export class MdnsDiscovery {
   private readonly c: MdnsDiscoveryComponents;
   private readonly init: MdnsDiscoveryInit;
