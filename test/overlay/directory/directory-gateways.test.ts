@@ -96,3 +96,41 @@ test('a chosen uplink that cannot be reached is set aside and hung up', async ()
   assert.ok(!(a.status().dialled as Array<{ url: string }>).some((d) => d.url === dead), 'hung up');
   assert.deepEqual(dirOf(a).selection.chosen, [b.peerId]);
 });
+
+test('in the daemon, selection follows link-rtt: no switch on jitter, a switch when the uplink degrades past the margin for the hold time', async () => {
+  const a = await start({ 'selection-enabled': 'true', 'selection-uplinks': '1', 'selection-evaluate-interval-ms': '500', 'selection-hold-ms': '1500', 'directory-ping-interval-ms': '600000' });
+  const url = `ws://127.0.0.1:${a.ports.gateway}/meshgate`;
+  const b = await start({ 'gateway-peers': url });
+  const c = await start({ 'gateway-peers': url });
+  await waitFor(() => dirOf(a).gateways.length === 2 && (dirOf(a).selection.chosen ?? []).length === 1, 5_000, 'A knows B and C and chose one');
+  const links = a.status().links as Array<{ id: string; remotePeerId: string }>;
+  const linkOf = (g: Gateway) => links.find((l) => l.remotePeerId === g.peerId)!.id;
+  const first = dirOf(a).selection.chosen![0];
+  const [cur, alt] = first === b.peerId ? [b, c] : [c, b];
+  const feed = (curMs: number, altMs: number) => {
+    a.events.emit('link-rtt', { linkId: linkOf(cur), peerId: cur.peerId, rttMs: curMs, at: Date.now() });
+    a.events.emit('link-rtt', { linkId: linkOf(alt), peerId: alt.peerId, rttMs: altMs, at: Date.now() });
+  };
+  // 3 s of jitter: current 30±12 ms, alternative 40±12 ms
+  for (let i = 0; i < 30; i++) {
+    feed(30 + ((i * 7) % 25) - 12, 40 + ((i * 11) % 25) - 12);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const sel = () => dirOf(a).selection as unknown as { chosen: string[]; switches: number; history: Array<{ kind: string; peerId: string; replaced?: string }> };
+  assert.equal(sel().switches, 0, 'no flap on jitter');
+  assert.deepEqual(sel().chosen, [cur.peerId]);
+  // the current uplink degrades to 400 ms
+  const t0 = Date.now();
+  await waitFor(
+    async () => {
+      feed(400, 40);
+      await new Promise((r) => setTimeout(r, 100));
+      return sel().switches === 1;
+    },
+    10_000,
+    'switch',
+  );
+  assert.ok(Date.now() - t0 >= 1_500, 'not before the hold time');
+  assert.deepEqual(sel().chosen, [alt.peerId]);
+  assert.ok(sel().history.some((e) => e.kind === 'switch' && e.peerId === alt.peerId && e.replaced === cur.peerId));
+});
