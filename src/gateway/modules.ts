@@ -5,6 +5,7 @@
  */
 import type { GatewayConfig } from './config.js';
 import type { GatewayModule } from './module.js';
+import { BleModule } from './modules/ble-module.js';
 import { HygieneModule } from './modules/hygiene-module.js';
 import { DirectoryModule } from './modules/directory-module.js';
 import { DiscoveryModule } from './modules/discovery-module.js';
@@ -13,6 +14,7 @@ import { DiscoveryModule } from './modules/discovery-module.js';
 export function createModules(config: Readonly<GatewayConfig>): GatewayModule[] {
   const modules: GatewayModule[] = [];
   if (config.hygiene.enabled) modules.push(new HygieneModule());
+  if (config.ble.peripheral.enabled || config.ble.central.enabled) modules.push(new BleModule());
   if (config.directory.enabled) modules.push(new DirectoryModule());
   if (config.discovery.mdns && config.gateway.enabled) modules.push(new DiscoveryModule());
   return modules;
