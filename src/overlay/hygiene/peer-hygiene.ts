@@ -48,6 +48,19 @@ export const HYGIENE_RECENT_EVENTS = 32;
 const peerKey = (peerId: string): string => `peer:${peerId}`;
 const addrKey = (ip: string): string => `addr:${ip}`;
 
+/** A Bluetooth device address (`aa:bb:cc:dd:ee:ff`) or a noble peripheral ID (12+ hex): BLE links, not gateway sessions. */
+export function isLinkLayerAddress(address: string): boolean {
+  return /^([0-9a-f]{2}[:-]){5}[0-9a-f]{2}$/i.test(address) || /^[0-9a-f]{12,64}$/i.test(address);
+}
+
+/** The reputation key part of an address: the IP for IP addresses, else the lowercased address (MAC, host name); undefined for junk. */
+export function addressKeyPart(address: string): string | undefined {
+  const ip = parseAddress(address)?.ip;
+  if (ip) return ip;
+  const a = address.trim().toLowerCase();
+  return a.length > 0 && a.length <= 64 && /^[0-9a-z.:_-]+$/.test(a) ? a : undefined;
+}
+
 function refuse(code: ErrorCode, reason: string): AdmissionDecision {
   return { ok: false, code, reason };
 }
@@ -96,10 +109,9 @@ export class PeerHygiene implements PeerAdmission {
   }
 
   private addressBan(address: string): AdmissionDecision | undefined {
-    const a = parseAddress(address);
-    const ip = a?.ip ?? address;
-    const until = this.reputation.bannedUntil(addrKey(ip));
-    return until !== undefined ? refuse('MG_ERR_PEER_BANNED', `address ${ip} is banned until ${until}`) : undefined;
+    const k = addressKeyPart(address);
+    const until = k === undefined ? undefined : this.reputation.bannedUntil(addrKey(k));
+    return until !== undefined ? refuse('MG_ERR_PEER_BANNED', `address ${k} is banned until ${until}`) : undefined;
   }
 
   private prefixCheck(address: string, exceptId?: string): AdmissionDecision | undefined {
@@ -130,8 +142,13 @@ export class PeerHygiene implements PeerAdmission {
     return undefined;
   }
 
-  /** Before a handshake: banned address, session limit, and (outbound) prefix diversity. */
+  /**
+   * Before a handshake: banned address, session limit, and (outbound) prefix diversity.
+   * Bluetooth addresses (BLE links ask too) are checked for bans only: the limits are
+   * about gateway sessions.
+   */
   allowAddress(address: string, direction: 'inbound' | 'outbound'): AdmissionDecision {
+    if (isLinkLayerAddress(address)) return this.count(this.addressBan(address) ?? ALLOW, address);
     const d = this.addressBan(address) ?? this.limitCheck(direction) ?? (direction === 'outbound' ? this.prefixCheck(address) : undefined) ?? ALLOW;
     return this.count(d, address);
   }
@@ -171,7 +188,7 @@ export class PeerHygiene implements PeerAdmission {
 
   /** Registered sessions that a ban of `key` (`peer:<id>` / `addr:<ip>`) covers. */
   sessionsCoveredBy(key: string): HygieneSession[] {
-    return [...this.sessions.values()].filter((s) => (s.peerId && key === peerKey(s.peerId)) || (s.address && key === addrKey(parseAddress(s.address)?.ip ?? s.address)));
+    return [...this.sessions.values()].filter((s) => (s.peerId && key === peerKey(s.peerId)) || (s.address !== undefined && key === addrKey(addressKeyPart(s.address) ?? s.address)));
   }
 
   /** Record an offence against the peer and/or the address (never throws). */
@@ -184,10 +201,10 @@ export class PeerHygiene implements PeerAdmission {
       this.note('offence', peerKey(e.peerId), `${offence}${e.detail ? `: ${e.detail}` : ''}`);
     }
     if (e.address) {
-      const ip = parseAddress(e.address)?.ip;
-      if (ip) {
-        this.reputation.penalise(addrKey(ip), offence);
-        if (!e.peerId) this.note('offence', addrKey(ip), `${offence}${e.detail ? `: ${e.detail}` : ''}`);
+      const k = addressKeyPart(e.address);
+      if (k) {
+        this.reputation.penalise(addrKey(k), offence);
+        if (!e.peerId) this.note('offence', addrKey(k), `${offence}${e.detail ? `: ${e.detail}` : ''}`);
       }
     }
   }

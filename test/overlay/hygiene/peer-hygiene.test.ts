@@ -94,7 +94,7 @@ test('hygiene: an offending peer is banned by peer ID and address, refused, and 
 test('hygiene: unknown offences and malformed peer IDs from a transport are ignored, never thrown', () => {
   const h = new PeerHygiene({ clock: new ManualClock() }, INIT);
   h.report({ peerId: 'not-hex', offence: 'flood' });
-  h.report({ address: 'garbage', offence: 'flood' });
+  h.report({ address: '<not an address>', offence: 'flood' });
   h.report({ peerId: PEER, offence: 'nonsense' as never });
   assert.equal(h.status().tracked, 0);
   assert.equal(h.status().offences.flood, 2);
@@ -151,4 +151,15 @@ test('address parsing and admission never throw on arbitrary strings (property)'
   );
   fc.assert(fc.property(fc.ipV4(), (ip) => parseAddress(`${ip}:1234`)?.ip === ip.split('.').map(Number).join('.')));
   fc.assert(fc.property(fc.ipV6(), (ip) => parseAddress(`[${ip}]:80`)?.family !== undefined));
+});
+
+test('hygiene: BLE device addresses are banned like IP addresses but never count against the gateway session limits', () => {
+  const h = new PeerHygiene({ clock: new ManualClock() }, { ...INIT, maxPeers: 1, maxOutbound: 1 });
+  assert.ok(h.admitSession({ id: 'g', peerId: undefined, address: '10.0.0.1', direction: 'outbound' }).ok);
+  assert.equal(h.allowAddress('10.0.0.2', 'outbound').ok, false, 'gateway limits reached');
+  assert.ok(h.allowAddress('AA:BB:CC:DD:EE:FF', 'inbound').ok, 'a phone connecting over BLE is not a gateway session');
+  assert.ok(h.allowAddress('f1e2d3c4b5a6', 'outbound').ok, 'noble peripheral ID');
+  h.report({ address: 'aa:bb:cc:dd:ee:ff', offence: 'downgrade' });
+  const r = h.allowAddress('AA:BB:CC:DD:EE:FF', 'inbound');
+  assert.equal(!r.ok && r.code, 'MG_ERR_PEER_BANNED');
 });
