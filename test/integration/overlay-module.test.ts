@@ -87,7 +87,7 @@ test('a configuration whose required features are not wanted stops start-up with
 
 test('WebTransport: the certificate is rotated before expiry on the module clock and the listener presents the new one', async () => {
   const clock = new ManualClock(Date.now());
-  const { gw } = await gateway(tempDir(), { 'gateway-enabled': 'false', 'overlay-webtransport-enabled': 'true', 'overlay-webtransport-host': '127.0.0.1', 'overlay-webtransport-port': '0', 'overlay-webtransport-certificate-days': '1' }, clock);
+  const { gw, overlay } = await gateway(tempDir(), { 'gateway-enabled': 'false', 'overlay-webtransport-enabled': 'true', 'overlay-webtransport-host': '127.0.0.1', 'overlay-webtransport-port': '0', 'overlay-webtransport-certificate-days': '1' }, clock);
   const wt = () => (gw.status().modules as { overlay: { webtransport: { url: string; certificate: { sha256: string; notAfter: number } } } }).overlay.webtransport;
   try {
     const first = wt().certificate;
@@ -110,6 +110,7 @@ test('WebTransport: the certificate is rotated before expiry on the module clock
     });
     assert.equal(presented, wt().certificate.sha256);
     assert.ok(wt().url.endsWith(`certhash=${presented}`));
+    assert.equal(overlay.webTransportUrl('gw.example'), `https://gw.example:${port}/meshgate?certhash=${presented}`, 'the advertised endpoint follows the rotation');
   } finally {
     await gw.stop();
   }

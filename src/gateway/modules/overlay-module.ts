@@ -92,6 +92,18 @@ export class OverlayModule implements GatewayModule {
     return this.sessionFor(linkId)?.features.includes(feature) ?? false;
   }
 
+  /**
+   * This gateway's WebTransport endpoint for adverts: `https://<host>:<port>/meshgate?certhash=<hex>`
+   * with the current (rotated) certificate hash, or undefined when not listening. `host` is the
+   * name or address other gateways reach this one at (the bound address is often a wildcard).
+   */
+  webTransportUrl(host: string): string | undefined {
+    const a = this.wt?.address();
+    if (!a || !this.wtCert) return undefined;
+    const h = host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
+    return `https://${h}:${a.port}${DEFAULT_WT_PATH}?certhash=${this.wtCert.sha256}`;
+  }
+
   adapters(): readonly LinkAdapter[] {
     return this.wt ? [this.wt] : [];
   }
