@@ -13,7 +13,7 @@ import { createSessionAuthority, GATEWAY_PROTOCOL_VERSION, type SessionAuthority
 import { NOISE_PROTOCOL_NAME } from '../../overlay/noise/index.js';
 import { detectHttp3, loadOrCreateCertificate, SecureLink, WebTransportLinkAdapter, DEFAULT_WT_PATH, type GatewayCertificate, type SessionInfo } from '../../overlay/transports/index.js';
 import type { FeatureName } from '../../overlay/negotiation/index.js';
-import { migrateOverlay, SqlitePinStore } from './sqlite-pin-store.js';
+import { migrateOverlay, SqliteCapabilityPinStore } from './sqlite-capability-pins.js';
 import { negotiationPolicyFromConfig } from './overlay-config.js';
 
 /** How often the WebTransport certificate's expiry is checked, ms. */
@@ -27,7 +27,7 @@ export class OverlayModule implements GatewayModule {
   readonly name = 'overlay';
   private ctx: GatewayModuleContext | undefined;
   private auth: SessionAuthority | undefined;
-  private pins: SqlitePinStore | undefined;
+  private pins: SqliteCapabilityPinStore | undefined;
   private readonly sessions = new Set<SecureLink>();
   private readonly recentlyClosed: Array<Record<string, unknown>> = [];
   private http3 = { available: false, detail: 'not probed' };
@@ -40,7 +40,7 @@ export class OverlayModule implements GatewayModule {
     this.ctx = ctx;
     const now = () => ctx.clock.now();
     migrateOverlay(ctx.db, { logger: ctx.logger, now });
-    this.pins = new SqlitePinStore(ctx.db);
+    this.pins = new SqliteCapabilityPinStore({ db: ctx.db });
     const base = createSessionAuthority({ pins: this.pins, now }, { policy: negotiationPolicyFromConfig(ctx.config.overlay), pinnedFeatures: ctx.config.overlay.pinnedFeatures });
     this.auth = { ...base, opened: (link) => this.track(link) };
     this.http3 = await detectHttp3();

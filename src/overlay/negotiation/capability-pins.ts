@@ -58,9 +58,13 @@ export function checkAndPin(store: CapabilityPinStore, peerId: string, s: { sent
 }
 
 /** A bounded in-memory pin store (tests, library use without SQLite): at most `max` peers, least recently pinned evicted. */
-export class MemoryPinStore implements CapabilityPinStore {
+export class MemoryCapabilityPinStore implements CapabilityPinStore {
   private readonly pins = new Map<string, CapabilityPin>();
-  constructor(private readonly max = 10_000) {}
+  private readonly max: number;
+  /** @param init.maxPeers most peers kept (default 10,000) */
+  constructor(init: { maxPeers?: number } = {}) {
+    this.max = init.maxPeers ?? 10_000;
+  }
   get(peerId: string): CapabilityPin | undefined {
     return this.pins.get(peerId);
   }

@@ -3,9 +3,9 @@
  * negotiated. It owns the negotiation policy and the capability pins (a later session
  * lacking a pinned security-relevant capability is refused as a downgrade). The overlay
  * module provides one backed by SQLite; {@link createSessionAuthority} with a
- * {@link MemoryPinStore} serves tests and library use.
+ * {@link MemoryCapabilityPinStore} serves tests and library use.
  */
-import { checkAndPin, MemoryPinStore, type CapabilityPinStore } from '../negotiation/capability-pins.js';
+import { checkAndPin, MemoryCapabilityPinStore, type CapabilityPinStore } from '../negotiation/capability-pins.js';
 import { capabilitiesOf, FEATURE_NAMES, type FeatureName } from '../negotiation/features.js';
 import { checkPolicy, type NegotiationPolicy } from '../negotiation/negotiate.js';
 import { parseVersion, tryParseVersion } from '../negotiation/version.js';
@@ -67,5 +67,5 @@ export function createSessionAuthority(components: SessionAuthorityComponents, i
 
 /** An authority with in-memory pins (tests, library use). */
 export function memorySessionAuthority(now: () => number, init: SessionAuthorityInit = {}): SessionAuthority {
-  return createSessionAuthority({ pins: new MemoryPinStore(), now }, init);
+  return createSessionAuthority({ pins: new MemoryCapabilityPinStore(), now }, init);
 }

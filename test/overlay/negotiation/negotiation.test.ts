@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { capabilitiesOf, checkAndPin, checkPolicy, MemoryPinStore, negotiate, parseVersion, type NegotiationPolicy } from '../../../src/overlay/negotiation/index.js';
+import { capabilitiesOf, checkAndPin, checkPolicy, MemoryCapabilityPinStore, negotiate, parseVersion, type NegotiationPolicy } from '../../../src/overlay/negotiation/index.js';
 import { MeshgateError } from '../../../src/errors.js';
 
 const ALL_1X = ['BasicMesh', 'GatewayNodes', 'EnhancedRouting', 'CompressionV2', 'ProofOfRelay'];
@@ -97,7 +97,7 @@ test('policy check refuses features our version does not have and required featu
 });
 
 test('capability pins: a later session lacking a pinned security-relevant capability, or on an older major, is a downgrade', () => {
-  const store = new MemoryPinStore();
+  const store = new MemoryCapabilityPinStore();
   const mask = caps('ProofOfRelay', 'EnhancedRouting');
   const peer = '0011223344556677';
   assert.equal(checkAndPin(store, peer, { sent: caps(...ALL_1X), major: 1, now: 1, securityMask: mask }).ok, true);

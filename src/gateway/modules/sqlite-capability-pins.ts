@@ -38,16 +38,18 @@ interface Row {
 }
 
 /** @throws MG_ERR_STORAGE when SQLite fails. */
-export class SqlitePinStore implements CapabilityPinStore {
+export class SqliteCapabilityPinStore implements CapabilityPinStore {
   private readonly getStmt;
   private readonly putStmt;
   private readonly countStmt;
   private readonly evictStmt;
 
-  constructor(
-    db: Database,
-    private readonly maxPeers = DEFAULT_MAX_PINNED_PEERS,
-  ) {
+  private readonly maxPeers: number;
+
+  /** @param init.maxPeers most pinned peers (default 10,000) */
+  constructor(components: { db: Database }, init: { maxPeers?: number } = {}) {
+    const db = components.db;
+    this.maxPeers = init.maxPeers ?? DEFAULT_MAX_PINNED_PEERS;
     this.getStmt = preparedRetained<[string], Row>(db, 'SELECT capabilities, major, first_seen, last_seen FROM overlay_capability_pins WHERE peer_id = ?');
     this.putStmt = preparedRetained(
       db,
