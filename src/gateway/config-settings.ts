@@ -157,9 +157,9 @@ export const CONFIG_TREE = {
     host: string('0.0.0.0', host, HOST_EXPECTED, { description: 'Listen address of the gateway WebSocket listener.', restart: true }),
     port: integer(7778, 0, PORT_MAX, { description: 'Listen port of the gateway WebSocket listener (0 = any free port).', restart: true }),
     peers: stringList([], wsUrl, 'ws:// or wss:// URLs', { description: 'Other gateways to dial, as ws://host:port/path URLs.', restart: false }),
-    helloTimeoutMs: integer(10_000, 100, 600_000, { description: 'Time allowed for the gateway-link hello exchange, ms.', restart: false }),
+    helloTimeoutMs: integer(10_000, 100, 600_000, { description: 'Time allowed to establish a gateway session (hellos, Noise handshake, confirmation), ms.', restart: false }),
     allowedPeers: stringList([], peerIdHex, '16-hex peer IDs', {
-      description: 'When not empty, only gateways with these peer IDs may link, in either direction (see `meshgate identity` on each); empty = any gateway that completes the hello.',
+      description: 'When not empty, only gateways with these peer IDs may link, in either direction (see `meshgate identity` on each); empty = any gateway that completes the session handshake.',
       restart: true,
     }),
   },
