@@ -40,7 +40,7 @@ export const ERROR_CODES = {
   MG_ERR_LINK_QUEUE_FULL: { area: 'link', description: 'A link egress queue is full; the frame was dropped.' },
   MG_ERR_LINK_FRAME_TOO_LARGE: { area: 'link', description: 'A link received or was asked to send a frame over its frame-size cap.' },
   MG_ERR_LINK_PROTOCOL: { area: 'link', description: 'A link peer broke the link protocol (bad framing, unexpected message).' },
-  MG_ERR_HELLO_FAILED: { area: 'link', description: 'The gateway-link hello failed: bad version, bad signature, peer ID mismatch or timeout.' },
+  MG_ERR_HELLO_FAILED: { area: 'link', description: 'A gateway session could not be established: `details.reason` is version, peer-id-mismatch, transcript (Noise handshake failed: edited hello or wrong keys), self, not-allowed, malformed, timeout or refused (docs/gateway-link.md §6).' },
   MG_ERR_LINK_CONNECT: { area: 'link', description: 'Dialling a link endpoint failed.' },
   MG_ERR_LINK_LISTEN: { area: 'link', description: 'A link listener could not bind its address (port in use, permission denied).' },
   MG_ERR_LINK_CONTROL_UNSUPPORTED: { area: 'link', description: 'A control message was sent on a link without a control channel (a phone link); it was dropped.' },
