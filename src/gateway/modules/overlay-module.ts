@@ -154,22 +154,23 @@ export class OverlayModule implements GatewayModule {
   private describe(l: SecureLink): Record<string, unknown> {
     const s = l.session;
     const r = l.sessionStats();
+    // the status page shows the first 12 fields of a table row: the most telling first
     return {
-      linkId: l.id,
       peerId: s.peerId,
       nickname: s.nickname,
       transport: s.transport,
-      role: s.role,
       mode: s.mode,
       features: s.features.join(', '),
       disabled: s.disabled.join(', '),
       peerVersion: s.peerVersion,
-      peerCapabilities: s.peerCapabilities,
       inferred: s.inferred,
+      role: s.role,
       sessionId: s.sessionId,
-      establishedAt: s.establishedAt,
       recordsSealed: r.recordsSealed,
       recordsOpened: r.recordsOpened,
+      linkId: l.id,
+      peerCapabilities: s.peerCapabilities,
+      establishedAt: s.establishedAt,
       rekeys: r.rekeys,
     };
   }
