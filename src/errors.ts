@@ -58,6 +58,13 @@ export const ERROR_CODES = {
   MG_ERR_CLI_USAGE: { area: 'cli', description: 'A CLI command was given invalid arguments.' },
   // general
   MG_ERR_UNKNOWN: { area: 'general', description: 'An unexpected error that is not a MeshgateError (a bug): counted under this code and logged.' },
+  // routing: the routing engine (issue 4, src/routing, docs/routing.md)
+  MG_ERR_ROUTING_BAD_EDGE: { area: 'routing', description: 'A topology edge names an unknown node or has a cost that is not a positive finite number.' },
+  MG_ERR_ROUTING_BAD_ARGUMENT: { area: 'routing', description: 'A routing function was called with an invalid argument (multipath k, mobility speeds, geohash, pheromone gamma).' },
+  MG_ERR_ROUTING_TABLE_FULL: { area: 'routing', description: 'The topology reached its node or edge bound; the new fact was dropped (nodes: least recently seen evicted).' },
+  MG_ERR_LSA_MALFORMED: { area: 'routing', description: 'A link-state advert is truncated, has a bad version, too many links or out-of-range values; it was dropped.' },
+  MG_ERR_LSA_BAD_SIGNATURE: { area: 'routing', description: "A link-state advert's origin does not match its Noise key, its signature does not verify, or its signing key differs from the pinned one; it was dropped." },
+  MG_ERR_LSA_STALE: { area: 'routing', description: 'A link-state advert is not newer than the one held for its origin (duplicate or replay); it was not flooded further.' },
 } as const;
 
 /** A stable meshgate error code, e.g. `MG_ERR_FRAME_TOO_SHORT`. */

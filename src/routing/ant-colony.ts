@@ -1,0 +1,216 @@
+/**
+ * AntHocNet-style pheromone routing (Di Caro, Ducatelle & Gambardella, "AntHocNet: an
+ * adaptive nature-inspired algorithm for routing in mobile ad hoc networks", European
+ * Transactions on Telecommunications 16(5), 2005).
+ *
+ * Each node keeps a pheromone value τ(d, n) per (destination d, neighbour n): an estimate
+ * of the goodness (inverse cost) of reaching d through n.
+ * - Update from a backward ant (or a measured delivery) that found cost T from this node
+ *   to d via n: τ ← γ · τ + (1 − γ) · (1 / T), γ = 0.7 (the paper's value); a new entry
+ *   starts at 1 / T.
+ * - Ants choose the next hop with probability ∝ τ^β1 (β1 = 1, exploratory); data with
+ *   probability ∝ τ^β2 (β2 = 2, the paper's greedier data exponent).
+ * - Entries through a neighbour are dropped when the link to it is lost.
+ * - Proactive ants are bounded: at most `antsPerRound` per destination per round.
+ *
+ * {@link PheromoneTable} is one node's table; {@link AntColony} runs ants over a graph of
+ * tables (evaluation harness and tests).
+ */
+import { MeshgateError } from '../errors.js';
+import type { RandomSource } from './random.js';
+
+export interface PheromoneTableInit {
+  /** EWMA weight of the old value (default 0.7). */
+  gamma?: number;
+  /** Data forwarding exponent (default 2). */
+  dataBeta?: number;
+  /** Ant exponent (default 1). */
+  antBeta?: number;
+  /** Destinations kept (default 4,096; least recently updated evicted). */
+  maxDestinations?: number;
+}
+
+export class PheromoneTable {
+  private readonly random: RandomSource;
+  readonly gamma: number;
+  readonly dataBeta: number;
+  readonly antBeta: number;
+  private readonly maxDestinations: number;
+  /** dest → (neighbour → τ); Map order = least recently updated first. */
+  private readonly table = new Map<string, Map<string, number>>();
+
+  /** @throws MeshgateError MG_ERR_ROUTING_BAD_ARGUMENT for γ outside (0,1) or a negative exponent. */
+  constructor(components: { random: RandomSource }, init: PheromoneTableInit = {}) {
+    this.random = components.random;
+    this.gamma = init.gamma ?? 0.7;
+    this.dataBeta = init.dataBeta ?? 2;
+    this.antBeta = init.antBeta ?? 1;
+    this.maxDestinations = init.maxDestinations ?? 4_096;
+    if (!(this.gamma > 0 && this.gamma < 1) || this.dataBeta < 0 || this.antBeta < 0) {
+      throw new MeshgateError('MG_ERR_ROUTING_BAD_ARGUMENT', 'pheromone gamma must be in (0,1) and exponents >= 0', { gamma: this.gamma });
+    }
+  }
+
+  get size(): number {
+    return this.table.size;
+  }
+
+  /** Reinforce τ(dest, via) with an observed cost (> 0) from here to dest through `via`. */
+  reinforce(dest: string, via: string, cost: number): void {
+    if (!(cost > 0 && Number.isFinite(cost))) return;
+    let row = this.table.get(dest);
+    if (row) this.table.delete(dest);
+    else row = new Map();
+    this.table.set(dest, row);
+    const old = row.get(via);
+    row.set(via, old === undefined ? 1 / cost : this.gamma * old + (1 - this.gamma) / cost);
+    if (this.table.size > this.maxDestinations) this.table.delete(this.table.keys().next().value as string);
+  }
+
+  /** Evaporate one entry (a failed delivery through `via`): τ ← γ · τ. */
+  penalise(dest: string, via: string): void {
+    const row = this.table.get(dest);
+    const old = row?.get(via);
+    if (row && old !== undefined) row.set(via, this.gamma * old);
+  }
+
+  /** Forget every entry through `neighbour` (its link was lost). */
+  dropNeighbour(neighbour: string): void {
+    for (const [d, row] of this.table) {
+      row.delete(neighbour);
+      if (row.size === 0) this.table.delete(d);
+    }
+  }
+
+  /** τ(dest, via), or 0. */
+  pheromone(dest: string, via: string): number {
+    return this.table.get(dest)?.get(via) ?? 0;
+  }
+
+  /** Neighbours with pheromone toward dest, with τ. */
+  entries(dest: string): ReadonlyMap<string, number> {
+    return this.table.get(dest) ?? new Map();
+  }
+
+  /** Destinations known. */
+  destinations(): IterableIterator<string> {
+    return this.table.keys();
+  }
+
+  /** The neighbour with the most pheromone toward dest (undefined when none). */
+  best(dest: string, allowed?: (n: string) => boolean): string | undefined {
+    let best: string | undefined;
+    let bt = -1;
+    for (const [n, t] of this.entries(dest)) if ((!allowed || allowed(n)) && t > bt) (bt = t), (best = n);
+    return best;
+  }
+
+  /** A stochastic next hop ∝ τ^β among `allowed` (β = dataBeta, or antBeta with `ant: true`). */
+  choose(dest: string, opts: { ant?: boolean; allowed?: (n: string) => boolean } = {}): string | undefined {
+    const beta = opts.ant ? this.antBeta : this.dataBeta;
+    let total = 0;
+    const row = this.entries(dest);
+    for (const [n, t] of row) if (!opts.allowed || opts.allowed(n)) total += Math.pow(t, beta);
+    if (total <= 0) return undefined;
+    let r = this.random() * total;
+    let last: string | undefined;
+    for (const [n, t] of row) {
+      if (opts.allowed && !opts.allowed(n)) continue;
+      last = n;
+      r -= Math.pow(t, beta);
+      if (r <= 0) return n;
+    }
+    return last;
+  }
+}
+
+/** A graph the ant colony runs on: neighbours and link cost of each node (string IDs). */
+export interface AntGraph {
+  neighbours(node: string): readonly string[];
+  /** Cost of the link node → next (> 0), Infinity when the link is down. */
+  cost(node: string, next: string): number;
+}
+
+/**
+ * Ants over a graph of per-node pheromone tables. A forward ant walks from a source to a
+ * destination choosing ∝ τ^β1 among unvisited neighbours (uniformly among those with no
+ * pheromone when none has any, with probability `explore` at each hop); it dies after
+ * `maxHops`. On arrival a backward ant retraces the path and reinforces every node's entry
+ * with the cost-to-go it measured. Returns the path found (or undefined).
+ */
+export class AntColony {
+  private readonly tables = new Map<string, PheromoneTable>();
+  /** Ants launched / arrived. */
+  launched = 0;
+  arrived = 0;
+
+  constructor(
+    private readonly components: { random: RandomSource; graph: AntGraph },
+    private readonly init: PheromoneTableInit & { maxHops?: number; explore?: number; antsPerRound?: number } = {},
+  ) {}
+
+  table(node: string): PheromoneTable {
+    let t = this.tables.get(node);
+    if (!t) this.tables.set(node, (t = new PheromoneTable({ random: this.components.random }, this.init)));
+    return t;
+  }
+
+  /** Launch one forward ant; returns the path (source..dest) when it arrived. */
+  ant(source: string, dest: string): string[] | undefined {
+    this.launched++;
+    const r = this.components.random;
+    const g = this.components.graph;
+    const maxHops = this.init.maxHops ?? 32;
+    const explore = this.init.explore ?? 0.1;
+    const path = [source];
+    const visited = new Set(path);
+    let cur = source;
+    while (cur !== dest && path.length <= maxHops) {
+      const options = g.neighbours(cur).filter((n) => !visited.has(n) && g.cost(cur, n) < Infinity);
+      if (options.length === 0) return undefined;
+      let next: string | undefined;
+      if (options.includes(dest)) next = dest;
+      else if (r() >= explore) next = this.table(cur).choose(dest, { ant: true, allowed: (n) => options.includes(n) });
+      next ??= options[Math.floor(r() * options.length)];
+      path.push(next);
+      visited.add(next);
+      cur = next;
+    }
+    if (cur !== dest) return undefined;
+    this.arrived++;
+    // backward ant: cost-to-go from each node
+    let toGo = 0;
+    for (let i = path.length - 2; i >= 0; i--) {
+      toGo += g.cost(path[i], path[i + 1]);
+      this.table(path[i]).reinforce(dest, path[i + 1], toGo);
+    }
+    return path;
+  }
+
+  /** One proactive round: `antsPerRound` (default 4) ants source → dest. */
+  round(source: string, dest: string): void {
+    const n = this.init.antsPerRound ?? 4;
+    for (let i = 0; i < n; i++) this.ant(source, dest);
+  }
+
+  /** The path data would take greedily (argmax τ at each hop), or undefined when it loops or dead-ends. */
+  greedyPath(source: string, dest: string): string[] | undefined {
+    const path = [source];
+    const seen = new Set(path);
+    let cur = source;
+    while (cur !== dest) {
+      const next = this.table(cur).best(dest, (n) => this.components.graph.cost(cur, n) < Infinity);
+      if (next === undefined || seen.has(next)) return undefined;
+      path.push(next);
+      seen.add(next);
+      cur = next;
+    }
+    return path;
+  }
+
+  /** A link was lost: both ends drop their entries through each other. */
+  linkLost(a: string, b: string): void {
+    this.tables.get(a)?.dropNeighbour(b);
+    this.tables.get(b)?.dropNeighbour(a);
+  }
+}
