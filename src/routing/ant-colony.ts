@@ -74,6 +74,15 @@ export class PheromoneTable {
     if (row && old !== undefined) row.set(via, this.gamma * old);
   }
 
+  /** Remove one entry; returns whether the destination still has any. */
+  remove(dest: string, via: string): boolean {
+    const row = this.table.get(dest);
+    if (!row) return false;
+    row.delete(via);
+    if (row.size === 0) this.table.delete(dest);
+    return row.size > 0;
+  }
+
   /** Forget every entry through `neighbour` (its link was lost). */
   dropNeighbour(neighbour: string): void {
     for (const [d, row] of this.table) {
@@ -134,7 +143,8 @@ export interface AntGraph {
 /**
  * Ants over a graph of per-node pheromone tables. A forward ant walks from a source to a
  * destination choosing ∝ τ^β1 among unvisited neighbours (uniformly among those with no
- * pheromone when none has any, with probability `explore` at each hop); it dies after
+ * pheromone when none has any, with probability `explore` at each hop; an unexplored
+ * neighbour counts with the mean τ of the known ones); it dies after
  * `maxHops`. On arrival a backward ant retraces the path and reinforces every node's entry
  * with the cost-to-go it measured. Returns the path found (or undefined).
  */
@@ -170,7 +180,7 @@ export class AntColony {
       if (options.length === 0) return undefined;
       let next: string | undefined;
       if (options.includes(dest)) next = dest;
-      else if (r() >= explore) next = this.table(cur).choose(dest, { ant: true, allowed: (n) => options.includes(n) });
+      else if (r() >= explore) next = this.antChoice(this.table(cur), dest, options);
       next ??= options[Math.floor(r() * options.length)];
       path.push(next);
       visited.add(next);
@@ -185,6 +195,20 @@ export class AntColony {
       this.table(path[i]).reinforce(dest, path[i + 1], toGo);
     }
     return path;
+  }
+
+  /**
+   * An ant's choice ∝ τ^β1 over `options`; a neighbour with no pheromone yet counts with
+   * the mean τ of the known ones (optimistic initial value), so unexplored links get tried.
+   */
+  private antChoice(t: PheromoneTable, dest: string, options: readonly string[]): string | undefined {
+    const known = options.map((n) => t.pheromone(dest, n));
+    const seen = known.filter((v) => v > 0);
+    const mean = seen.length > 0 ? seen.reduce((a, b) => a + b, 0) / seen.length : 1;
+    const w = known.map((v) => Math.pow(v > 0 ? v : mean, t.antBeta));
+    let x = this.components.random() * w.reduce((a, b) => a + b, 0);
+    for (let i = 0; i < options.length; i++) if ((x -= w[i]) <= 0) return options[i];
+    return options[options.length - 1];
   }
 
   /** One proactive round: `antsPerRound` (default 4) ants source → dest. */
@@ -208,9 +232,29 @@ export class AntColony {
     return path;
   }
 
-  /** A link was lost: both ends drop their entries through each other. */
-  linkLost(a: string, b: string): void {
-    this.tables.get(a)?.dropNeighbour(b);
-    this.tables.get(b)?.dropNeighbour(a);
+  /**
+   * A link was lost: both ends drop their entries through each other, and a link failure
+   * notification (AntHocNet §3.4) travels upstream: a node left with no entry for a
+   * destination tells the neighbours routing through it, which drop those entries in turn.
+   * Returns the notifications sent.
+   */
+  linkLost(a: string, b: string): number {
+    const queue: Array<[string, string]> = [];
+    for (const [x, y] of [[a, b], [b, a]] as const) {
+      const t = this.tables.get(x);
+      if (!t) continue;
+      for (const d of [...t.destinations()]) if (t.pheromone(d, y) > 0 && !t.remove(d, y)) queue.push([x, d]);
+    }
+    let sent = 0;
+    while (queue.length > 0) {
+      const [node, dest] = queue.shift() as [string, string];
+      for (const m of this.components.graph.neighbours(node)) {
+        const t = this.tables.get(m);
+        if (!t || t.pheromone(dest, node) <= 0) continue;
+        sent++;
+        if (!t.remove(dest, node)) queue.push([m, dest]);
+      }
+    }
+    return sent;
   }
 }
