@@ -12,6 +12,8 @@ import type { LinkStateAdvert } from './lsa.js';
 
 export interface StoredLsa {
   readonly lsa: LinkStateAdvert;
+  /** The advert's bytes as received (flooded on unchanged: the signature covers them). */
+  readonly raw: Uint8Array;
   readonly receivedAt: number;
   readonly expiresAt: number;
   /** Link it arrived on (undefined for our own). */
@@ -34,7 +36,7 @@ export class LsaDatabase {
   }
 
   /** Offer a verified advert; accepted when newer than the one held (then flood it on). */
-  offer(lsa: LinkStateAdvert, now: number, viaLinkId: string | undefined): LsaVerdict {
+  offer(lsa: LinkStateAdvert, now: number, viaLinkId: string | undefined, raw: Uint8Array): LsaVerdict {
     const pin = this.pins.get(lsa.origin);
     if (pin && !bytesEqual(pin, lsa.signingPublicKey)) return { accepted: false, code: 'MG_ERR_LSA_BAD_SIGNATURE' };
     const held = this.byOrigin.get(lsa.origin);
@@ -44,7 +46,7 @@ export class LsaDatabase {
       this.pins.set(lsa.origin, lsa.signingPublicKey);
     }
     this.byOrigin.delete(lsa.origin);
-    this.byOrigin.set(lsa.origin, { lsa, receivedAt: now, expiresAt: now + lsa.holdMs, viaLinkId });
+    this.byOrigin.set(lsa.origin, { lsa, raw, receivedAt: now, expiresAt: now + lsa.holdMs, viaLinkId });
     if (this.byOrigin.size > this.maxOrigins) {
       let victim: string | undefined;
       let soonest = Infinity;
