@@ -153,6 +153,9 @@ export class AntColony {
   /** Ants launched / arrived. */
   launched = 0;
   arrived = 0;
+  /** Hops walked by forward ants and retraced by backward ants (transmissions, for overhead accounting). */
+  forwardHops = 0;
+  backwardHops = 0;
 
   constructor(
     private readonly components: { random: RandomSource; graph: AntGraph },
@@ -185,9 +188,11 @@ export class AntColony {
       path.push(next);
       visited.add(next);
       cur = next;
+      this.forwardHops++;
     }
     if (cur !== dest) return undefined;
     this.arrived++;
+    this.backwardHops += path.length - 1;
     // backward ant: cost-to-go from each node
     let toGo = 0;
     for (let i = path.length - 2; i >= 0; i--) {
@@ -195,6 +200,45 @@ export class AntColony {
       this.table(path[i]).reinforce(dest, path[i + 1], toGo);
     }
     return path;
+  }
+
+  /**
+   * A reactive forward ant (AntHocNet §3.2): broadcast from `source` — every node re-broadcasts
+   * the first copy it gets — so the first copy to reach `dest` follows the cheapest path;
+   * it returns as a backward ant along that path, laying pheromone. Used when a source has
+   * no pheromone for a destination. Returns the path (undefined when unreachable) and the
+   * broadcasts made (each is one transmission per neighbour of the node that sent it).
+   */
+  reactive(source: string, dest: string): { path: string[] | undefined; transmissions: number } {
+    const g = this.components.graph;
+    const dist = new Map<string, number>([[source, 0]]);
+    const prev = new Map<string, string>();
+    const done = new Set<string>();
+    let transmissions = 0;
+    for (;;) {
+      let u: string | undefined;
+      let du = Infinity;
+      for (const [n, d] of dist) if (!done.has(n) && d < du) (du = d), (u = n);
+      if (u === undefined || u === dest) break;
+      done.add(u);
+      const nbrs = g.neighbours(u);
+      transmissions += nbrs.length;
+      for (const v of nbrs) {
+        const c = du + g.cost(u, v);
+        if (c < (dist.get(v) ?? Infinity)) (dist.set(v, c), prev.set(v, u));
+      }
+    }
+    if (!dist.has(dest) || dist.get(dest) === Infinity) return { path: undefined, transmissions };
+    const path = [dest];
+    for (let v = dest; v !== source; v = prev.get(v) as string) path.push(prev.get(v) as string);
+    path.reverse();
+    let toGo = 0;
+    for (let i = path.length - 2; i >= 0; i--) {
+      toGo += g.cost(path[i], path[i + 1]);
+      this.table(path[i]).reinforce(dest, path[i + 1], toGo);
+    }
+    this.backwardHops += path.length - 1;
+    return { path, transmissions };
   }
 
   /**
