@@ -115,6 +115,28 @@ export class CsrGraph {
     return new CsrGraph(this.ids, this.index, this.offsets, this.targets, costs, this.times, this.kinds, this.x, this.y);
   }
 
+  /**
+   * The largest k with cost(u, v) ≥ k · |uv| for every edge (a lower bound on cost per
+   * metre), when every node has a position; 0 otherwise. Makes k · |vt| an admissible,
+   * consistent A* heuristic (Hart, Nilsson & Raphael 1968). Computed once, O(E).
+   */
+  costPerMetre(): number {
+    if (this.kMin !== undefined) return this.kMin;
+    let k = Infinity;
+    for (let u = 0; u < this.nodeCount && k > 0; u++) {
+      if (Number.isNaN(this.x[u]) || Number.isNaN(this.y[u])) k = 0;
+      for (let e = this.offsets[u]; e < this.offsets[u + 1] && k > 0; e++) {
+        const v = this.targets[e];
+        const d = Math.hypot(this.x[u] - this.x[v], this.y[u] - this.y[v]);
+        if (d > 0) k = Math.min(k, this.costs[e] / d);
+      }
+    }
+    this.kMin = Number.isFinite(k) ? k : 0;
+    return this.kMin;
+  }
+
+  private kMin: number | undefined;
+
   /** The transposed graph (in-edges), built once on first use, for bidirectional search. */
   reversed(): { offsets: Int32Array; sources: Int32Array; costs: Float64Array } {
     if (this.reverse) return this.reverse;

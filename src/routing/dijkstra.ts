@@ -123,11 +123,51 @@ export class PairWorkspace {
 }
 
 /**
- * One shortest path source → target by bidirectional Dijkstra. Returns the node path
- * (empty when unreachable) and its cost.
+ * One shortest path source → target. With positions on every node (`costPerMetre() > 0`)
+ * A* with the heuristic k · |v − target| (admissible and consistent; Hart, Nilsson &
+ * Raphael, "A formal basis for the heuristic determination of minimum cost paths", 1968);
+ * otherwise bidirectional Dijkstra. Returns the node path (empty when unreachable) and its cost.
  */
 export function shortestPair(g: CsrGraph, source: number, target: number, ws: PairWorkspace = new PairWorkspace()): { path: number[]; cost: number } {
   if (source === target) return { path: [source], cost: 0 };
+  const k = g.costPerMetre();
+  return k > 0 ? aStar(g, source, target, k, ws) : bidirectional(g, source, target, ws);
+}
+
+function aStar(g: CsrGraph, source: number, target: number, k: number, ws: PairWorkspace): { path: number[]; cost: number } {
+  ws.prepare(g.nodeCount);
+  const { df, pf, sf, hf } = ws;
+  const { offsets, targets, costs, x, y } = g;
+  const tx = x[target];
+  const ty = y[target];
+  hf.clear();
+  ws.touch(source);
+  df[source] = 0;
+  hf.push(source, k * Math.hypot(x[source] - tx, y[source] - ty));
+  while (hf.size > 0) {
+    const u = hf.pop();
+    if (sf[u] === 1) continue;
+    sf[u] = 1;
+    if (u === target) break;
+    const du = df[u];
+    for (let e = offsets[u], end = offsets[u + 1]; e < end; e++) {
+      const v = targets[e];
+      const nd = du + costs[e];
+      if (nd < df[v]) {
+        ws.touch(v);
+        df[v] = nd;
+        pf[v] = u;
+        hf.push(v, nd + k * Math.hypot(x[v] - tx, y[v] - ty));
+      }
+    }
+  }
+  if (df[target] === Infinity) return { path: [], cost: Infinity };
+  const path: number[] = [];
+  for (let v = target; v !== -1; v = pf[v]) path.push(v);
+  return { path: path.reverse(), cost: df[target] };
+}
+
+function bidirectional(g: CsrGraph, source: number, target: number, ws: PairWorkspace): { path: number[]; cost: number } {
   const n = g.nodeCount;
   ws.prepare(n);
   const rev = g.reversed();

@@ -69,6 +69,29 @@ describe('dijkstra', () => {
     );
   });
 
+  test('with positions, the pair search (A*) still equals the oracle', () => {
+    const coord = fc.integer({ min: 0, max: 100_000 }).map((v) => v / 1000);
+    fc.assert(
+      fc.property(fc.array(fc.record({ x: coord, y: coord }), { minLength: 2, maxLength: 30 }), fc.double({ min: 10, max: 60, noNaN: true }), (pts, range) => {
+        const edges = [];
+        for (let i = 0; i < pts.length; i++)
+          for (let j = 0; j < pts.length; j++) {
+            const d = Math.hypot(pts[i].x - pts[j].x, pts[i].y - pts[j].y);
+            if (i !== j && d <= range) edges.push({ from: i, to: j, cost: d * 1.5 + 0.01 });
+          }
+        const g = CsrGraph.build(ids(pts.length), edges, { x: Float64Array.from(pts, (p) => p.x), y: Float64Array.from(pts, (p) => p.y) });
+        assert.ok(g.costPerMetre() >= 1.5 || g.edgeCount === 0);
+        const oracle = floydWarshall(pts.length, edges);
+        for (let t = 1; t < pts.length; t++) {
+          const r = shortestPair(g, 0, t);
+          if (oracle[0][t] === Infinity) assert.equal(r.path.length, 0);
+          else assert.ok(Math.abs(r.cost - oracle[0][t]) <= 1e-9 * Math.max(1, oracle[0][t]), `A* ${r.cost} vs ${oracle[0][t]}`);
+        }
+      }),
+      { numRuns: 150 },
+    );
+  });
+
   test('bad edges are refused with MG_ERR_ROUTING_BAD_EDGE', () => {
     assert.throws(() => CsrGraph.build(ids(2), [{ from: 0, to: 5, cost: 1 }]), isMeshgateErrorCode('MG_ERR_ROUTING_BAD_EDGE'));
     assert.throws(() => CsrGraph.build(ids(2), [{ from: 0, to: 1, cost: 0 }]), isMeshgateErrorCode('MG_ERR_ROUTING_BAD_EDGE'));
