@@ -64,6 +64,7 @@ export const ERROR_CODES = {
   MG_ERR_ROUTING_TABLE_FULL: { area: 'routing', description: 'The topology reached its node or edge bound; the new fact was dropped (nodes: least recently seen evicted).' },
   MG_ERR_LSA_MALFORMED: { area: 'routing', description: 'A link-state advert is truncated, has a bad version, too many links or out-of-range values; it was dropped.' },
   MG_ERR_LSA_BAD_SIGNATURE: { area: 'routing', description: "A link-state advert's origin does not match its Noise key, its signature does not verify, or its signing key differs from the pinned one; it was dropped." },
+  MG_ERR_ROUTING_STATUS_UNAVAILABLE: { area: 'routing', description: '`meshgate routes` could not read /api/status, or the gateway runs without the routing module.' },
   MG_ERR_LSA_STALE: { area: 'routing', description: 'A link-state advert is not newer than the one held for its origin (duplicate or replay); it was not flooded further.' },
 } as const;
 

@@ -17,6 +17,7 @@ import { MessageType } from '../../src/protocol/packet.js';
 import { fromHex } from '../../src/protocol/hex.js';
 import type { RoutingModule } from '../../src/gateway/modules/routing-module.js';
 import { waitFor } from '../overlay/ws-helpers.js';
+import { fetchRoutes, formatRoutes } from '../../src/cli/routes-command.js';
 
 const dirs: string[] = [];
 const gateways: Gateway[] = [];
@@ -86,6 +87,12 @@ test('a directed packet goes along the computed route instead of flooding once t
   assert.ok(st.policy.routedDirected >= 1 && st.policy.sourceRouted >= 1);
   assert.equal(st.routes.find((r) => r.destination === p.peerId)?.nextHop, c.peerId, 'status shows the next hop');
   assert.equal(st.routes.find((r) => r.destination === p.peerId)?.algorithm, 'dijkstra');
+
+  // the CLI's view of the same table
+  const table = await fetchRoutes(`http://127.0.0.1:${a.ports.http}`);
+  assert.equal(table.routes.find((r) => r.destination === p.peerId)?.nextHop, c.peerId);
+  assert.match(formatRoutes(table), new RegExp(`${p.peerId}\\s+phone\\s+dijkstra\\s+${c.peerId}\\s+2`));
+  await assert.rejects(fetchRoutes('http://127.0.0.1:1'), (err: unknown) => (err as { code?: string }).code === 'MG_ERR_ROUTING_STATUS_UNAVAILABLE');
 
   // the same packet without the routing policy floods to both gateway links
   a.meshEngine.setRoutePolicy(undefined);
