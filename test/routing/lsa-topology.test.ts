@@ -135,4 +135,24 @@ describe('routing engine', () => {
     assert.equal(r.algorithm, 'gpsr');
     assert.deepEqual(r.nextHops, [P(1)], 'greedy: the neighbour closest to the destination');
   });
+
+  test('geohash scoping: gateways whose position and coverage overlap the cell, with the next hop toward each', () => {
+    const clock = new ManualClock();
+    const e = new RoutingEngine({ clock, random: seededRandom(1) }, { ownId: P(0), recomputeDelayMs: 0 });
+    const t = e.topology;
+    const now = clock.now();
+    const at = now;
+    t.touchNode(P(0), 'gateway', now, { position: { lat: 48.85, lon: 2.35, accuracyM: 5, at } });
+    t.touchNode(P(1), 'gateway', now, { position: { lat: 52.52, lon: 13.405, accuracyM: 5, at }, coverageM: 500 }); // Berlin
+    t.touchNode(P(2), 'gateway', now, { position: { lat: 52.53, lon: 13.42, accuracyM: 5, at }, coverageM: 100 }); // Berlin, 1.4 km away
+    t.touchNode(P(3), 'gateway', now, { position: { lat: 51.5, lon: -0.12, accuracyM: 5, at }, coverageM: 500 }); // London
+    for (const n of [1, 3]) (t.setEdge(P(0), P(n), 'measured', { at }, now + 60_000), t.setEdge(P(n), P(0), 'measured', { at }, now + 60_000));
+    t.setEdge(P(1), P(2), 'lsa', { at }, now + 60_000);
+    e.recomputeNow();
+    const cell = 'u33dc0'; // contains 52.52, 13.405 (±0.6 km)
+    const got = e.geoTargets(cell).sort((a, b) => a.gateway.localeCompare(b.gateway));
+    assert.deepEqual(got, [{ gateway: P(1), nextHop: P(1) }], 'the gateway in the cell; the one 1.4 km away with 100 m coverage and London are not');
+    assert.equal(e.geoTargets('u33d').length, 2, 'a larger cell covers both Berlin gateways');
+    assert.deepEqual(e.geoTargets('u33d').find((g) => g.gateway === P(2))?.nextHop, P(1), 'reached through the first');
+  });
 });
