@@ -102,4 +102,17 @@ test('a directed packet goes along the computed route instead of flooding once t
   assert.equal(afterFlood.b - afterRouted.b, 1, 'flooding also sends toward B');
   assert.equal(afterFlood.c - afterRouted.c, 1);
   a.meshEngine.setRoutePolicy(ra.policy);
+
+  // a phone joining C later is advertised by a triggered advert (seq grows), flooded to A and B
+  type Lsdb = { lsdb: Array<{ origin: string; seq: number; links: number }> };
+  const seqBefore = (ra.status() as Lsdb).lsdb.find((l) => l.origin === c.peerId)!.seq;
+  const p2 = new PhoneSimulator({}, { nickname: 'p2', host: '127.0.0.1', port: c.ports.lan as number });
+  phones.push(p2);
+  await p2.connect();
+  p2.announce();
+  await waitFor(() => ((ra.status() as Lsdb).lsdb.find((l) => l.origin === c.peerId)?.seq ?? 0) > seqBefore, 5_000, "C's new advert at A");
+  const rb = b.module<RoutingModule>('routing')!;
+  await waitFor(() => ra.routing.shortestPath(p2.peerId)?.path[1] === c.peerId, 5_000, 'A routes to P2 via C');
+  const originsAtB = (rb.status() as Lsdb).lsdb.map((l) => l.origin).sort();
+  assert.deepEqual(originsAtB, [a.peerId, c.peerId].sort(), 'B holds the adverts of both other gateways');
 });

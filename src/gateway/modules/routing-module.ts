@@ -42,6 +42,8 @@ const MAX_PENDING = 1_024;
 const DELIVERY_WINDOW_MS = 30_000;
 /** bitchat nostr carrier TLV 0x02 = geohash (bitchat-spec.md §4). */
 const NOSTR_CARRIER = 0x28;
+/** Shortest gap between a change of our own links and the advert announcing it, ms. */
+const MIN_LSA_GAP_MS = 1_000;
 
 type RoutingConfig = GatewayConfig['routing'];
 
@@ -53,6 +55,7 @@ export class RoutingModule implements GatewayModule {
   private readonly cfg: RoutingConfig;
   private seq = 0;
   private lsaTimer: TimerHandle | undefined;
+  private lsaSoonTimer: TimerHandle | undefined;
   private readonly unsub: Array<() => void> = [];
   private readonly phoneByLink = new Map<string, string>();
   private readonly pending = new Map<string, number>();
@@ -116,7 +119,9 @@ export class RoutingModule implements GatewayModule {
     this.ctx.engine.setRoutePolicy(undefined);
     for (const u of this.unsub.splice(0)) u();
     if (this.lsaTimer !== undefined) this.ctx.clock.clearTimer(this.lsaTimer);
+    if (this.lsaSoonTimer !== undefined) this.ctx.clock.clearTimer(this.lsaSoonTimer);
     this.lsaTimer = undefined;
+    this.lsaSoonTimer = undefined;
     this.engine.stop();
   }
 
@@ -260,8 +265,10 @@ export class RoutingModule implements GatewayModule {
     const now = this.ctx.clock.now();
     this.engine.topology.touchNode(link.remotePeerId, 'gateway', now);
     this.measureOwnLink(link.remotePeerId, link.id, now);
-    // database exchange (OSPF's DD, simplified): our advert and every one we hold
-    this.sendLsaOn(link.id, this.originateLsa());
+    // our links changed: a fresh advert to every gateway; then database exchange (OSPF's DD,
+    // simplified): every advert we hold, to the new link
+    this.engine.recomputeNow();
+    this.floodOwnLsa();
     for (const s of this.lsdb.all()) this.sendLsaOn(link.id, s.raw);
     this.probe(link);
     this.engine.changed();
@@ -276,6 +283,26 @@ export class RoutingModule implements GatewayModule {
     this.engine.topology.removeEdge(own, peer, 'measured');
     this.engine.topology.removeEdge(peer, own, 'measured');
     this.engine.neighbourLost(peer);
+    this.scheduleLsa();
+  }
+
+  /**
+   * Our own links changed: originate a new advert after MIN_LSA_GAP_MS (at most one pending;
+   * OSPF's MinLSInterval, RFC 2328 appendix B, is 5 s; phones come and go faster here).
+   */
+  private scheduleLsa(): void {
+    if (this.lsaSoonTimer !== undefined) return;
+    this.lsaSoonTimer = this.ctx.clock.setTimer(() => {
+      this.lsaSoonTimer = undefined;
+      this.safely(() => {
+        this.engine.recomputeNow();
+        this.floodOwnLsa();
+      });
+    }, MIN_LSA_GAP_MS);
+  }
+
+  private floodOwnLsa(): void {
+    this.ctx.control.broadcast('lsa', { lsa: Buffer.from(this.originateLsa()).toString('base64') });
   }
 
   private onRtt(linkId: string, rttMs: number, at: number): void {
@@ -317,6 +344,7 @@ export class RoutingModule implements GatewayModule {
     const m: EdgeMetrics = { at: now, rttMs: r?.rttMs, jitterMs: r?.jitterMs, deliveryForward: delivery, bandwidthBytesPerSec: q?.bandwidthBytesPerSec, queueLength: q?.queueLength };
     const own = this.ctx.identity.peerId;
     const hold = now + this.cfg.lsaHoldMs;
+    if (this.engine.topology.edge(own, peer) === undefined) this.scheduleLsa();
     this.engine.topology.setEdge(own, peer, 'measured', m, hold);
     this.engine.topology.setEdge(peer, own, 'measured', m, hold);
     this.engine.changed();
@@ -364,9 +392,8 @@ export class RoutingModule implements GatewayModule {
       this.engine.recordDelivery(dest, false);
     }
     for (const l of this.ctx.links()) if (l.isGatewayLink && l.isOpen) this.probe(l);
-    const raw = this.originateLsa();
-    this.ctx.control.broadcast('lsa', { lsa: Buffer.from(raw).toString('base64') });
     this.engine.recomputeNow();
+    this.floodOwnLsa();
   }
 
   /** Build and sign our advert (seq + 1): our measured links and our position. */
