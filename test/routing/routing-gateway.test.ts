@@ -115,4 +115,14 @@ test('a directed packet goes along the computed route instead of flooding once t
   await waitFor(() => ra.routing.shortestPath(p2.peerId)?.path[1] === c.peerId, 5_000, 'A routes to P2 via C');
   const originsAtB = (rb.status() as Lsdb).lsdb.map((l) => l.origin).sort();
   assert.deepEqual(originsAtB, [a.peerId, c.peerId].sort(), 'B holds the adverts of both other gateways');
+
+  // a link-quality event (from QoS / detection) saying A-C loses 80 % moves the route to A-B-C
+  const linkToC = (a.status().links as Array<{ id: string; remotePeerId?: string }>).find((l) => l.remotePeerId === c.peerId)!.id;
+  a.events.emit('link-quality', { linkId: linkToC, deliveryRatio: 0.2, at: Date.now() });
+  ra.routing.recomputeNow();
+  assert.deepEqual(ra.routing.shortestPath(p.peerId)?.path, [a.peerId, b.peerId, c.peerId, p.peerId], 'a lossy direct link is avoided');
+  a.events.emit('link-quality', { linkId: linkToC, deliveryRatio: 1, at: Date.now() });
+  a.events.emit('link-rtt', { linkId: linkToC, peerId: c.peerId, rttMs: 5, at: Date.now() });
+  ra.routing.recomputeNow();
+  assert.deepEqual(ra.routing.shortestPath(p.peerId)?.path, [a.peerId, c.peerId, p.peerId], 'and taken again once it recovers');
 });
