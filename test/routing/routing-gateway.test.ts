@@ -125,4 +125,14 @@ test('a directed packet goes along the computed route instead of flooding once t
   a.events.emit('link-rtt', { linkId: linkToC, peerId: c.peerId, rttMs: 5, at: Date.now() });
   ra.routing.recomputeNow();
   assert.deepEqual(ra.routing.shortestPath(p.peerId)?.path, [a.peerId, c.peerId, p.peerId], 'and taken again once it recovers');
+
+  // bad adverts from another machine are counted by code and survived
+  const bToA = (b.status().links as Array<{ id: string; remotePeerId?: string }>).find((l) => l.remotePeerId === a.peerId)!.id;
+  b.control.send(bToA, 'lsa', { lsa: 'not base64!' });
+  b.control.send(bToA, 'lsa', { lsa: Buffer.from(new Uint8Array(200)).toString('base64') });
+  const forged = ra.routing.snapshot.nodeCount; // unchanged by either
+  type Drops = { policy: { drops: Record<string, number> } };
+  await waitFor(() => ((ra.status() as Drops).policy.drops.MG_ERR_LSA_MALFORMED ?? 0) >= 1, 5_000, 'malformed advert counted');
+  assert.ok(((ra.status() as Drops).policy.drops.MG_ERR_CONTROL_BAD_BODY ?? 0) >= 1);
+  assert.equal(ra.routing.snapshot.nodeCount, forged);
 });

@@ -30,20 +30,17 @@ import { readTlvs } from '../../protocol/tlv.js';
 import type { Link } from '../../ports/link.js';
 import type { TimerHandle } from '../../ports/clock.js';
 import type { OriginateOptions, PacketEvent, PeerEvent, RoutePolicy, RouteQuery } from '../../mesh/index.js';
-import { decodeLsa, encodeLsa, LsaDatabase, RoutingEngine, type AlgorithmChoice, type EdgeMetrics, type LsaLink } from '../../routing/index.js';
+import { RoutingEngine, type AlgorithmChoice, type EdgeMetrics } from '../../routing/index.js';
+import { AdvertExchange } from './routing-adverts.js';
 import type { GatewayConfig } from '../config.js';
 import type { GatewayEvents, GatewayModule, GatewayModuleContext } from '../module.js';
 
-/** Largest base64 LSA body accepted (1,024 links ≈ 25.7 KB → 34.3 KB base64). */
-const MAX_LSA_BASE64 = 40_000;
 /** Directed sends awaiting a sign of delivery (bounded; oldest judged undelivered). */
 const MAX_PENDING = 1_024;
 /** A destination that has not sent anything back within this window counts as undelivered, ms. */
 const DELIVERY_WINDOW_MS = 30_000;
 /** bitchat nostr carrier TLV 0x02 = geohash (bitchat-spec.md §4). */
 const NOSTR_CARRIER = 0x28;
-/** Shortest gap between a change of our own links and the advert announcing it, ms. */
-const MIN_LSA_GAP_MS = 1_000;
 
 type RoutingConfig = GatewayConfig['routing'];
 
@@ -51,11 +48,9 @@ export class RoutingModule implements GatewayModule {
   readonly name = 'routing';
   private ctx!: GatewayModuleContext;
   private engine!: RoutingEngine;
-  private readonly lsdb = new LsaDatabase();
+  private adverts!: AdvertExchange;
   private readonly cfg: RoutingConfig;
-  private seq = 0;
   private lsaTimer: TimerHandle | undefined;
-  private lsaSoonTimer: TimerHandle | undefined;
   private readonly unsub: Array<() => void> = [];
   private readonly phoneByLink = new Map<string, string>();
   private readonly pending = new Map<string, number>();
@@ -67,10 +62,6 @@ export class RoutingModule implements GatewayModule {
     keptDefault: 0,
     noLinkForNextHop: 0,
     sourceRouted: 0,
-    lsaOriginated: 0,
-    lsaReceived: 0,
-    lsaAccepted: 0,
-    lsaFlooded: 0,
     probesSent: 0,
     drops: {} as Record<string, number>,
   };
@@ -108,7 +99,8 @@ export class RoutingModule implements GatewayModule {
     this.listen('peer-state', (e) => {
       if (e.state === 'down') this.engine.neighbourLost(e.peerId);
     });
-    this.unsub.push(ctx.control.on('lsa', (m) => this.safely(() => this.onLsa(m.linkId, m.body))));
+    this.adverts = new AdvertExchange({ ctx, engine: this.engine, drop: (code) => this.drop(code), safely: (fn) => this.safely(fn) }, { holdMs: c.lsaHoldMs, coverageM: c.coverageM });
+    this.unsub.push(ctx.control.on('lsa', (m) => this.safely(() => this.adverts.receive(m.linkId, m.body))));
     this.unsub.push(ctx.control.on('rping', (m) => this.safely(() => this.onPing(m.linkId, m.body))));
     this.unsub.push(ctx.control.on('rpong', (m) => this.safely(() => this.onPong(m.linkId, m.body))));
     ctx.engine.setRoutePolicy(this.policy);
@@ -119,9 +111,8 @@ export class RoutingModule implements GatewayModule {
     this.ctx.engine.setRoutePolicy(undefined);
     for (const u of this.unsub.splice(0)) u();
     if (this.lsaTimer !== undefined) this.ctx.clock.clearTimer(this.lsaTimer);
-    if (this.lsaSoonTimer !== undefined) this.ctx.clock.clearTimer(this.lsaSoonTimer);
     this.lsaTimer = undefined;
-    this.lsaSoonTimer = undefined;
+    this.adverts.stop();
     this.engine.stop();
   }
 
@@ -169,9 +160,9 @@ export class RoutingModule implements GatewayModule {
       position: own?.position ? { lat: own.position.lat, lon: own.position.lon, coverageM: own.coverageM } : null,
       topology: { ...this.engine.topology.counts(), snapshotNodes: this.engine.snapshot.nodeCount, snapshotEdges: this.engine.snapshot.edgeCount, refused: this.engine.topology.refused },
       engine: { ...this.engine.counters, byAlgorithm: { ...this.engine.counters.byAlgorithm } },
-      policy: { ...this.counters, drops: { ...this.counters.drops } },
-      lsdb: [...this.lsdb.all()].slice(0, 64).map((s) => ({ origin: s.lsa.origin, seq: s.lsa.seq, ageMs: now - s.receivedAt, expiresInMs: s.expiresAt - now, links: s.lsa.links.length, via: s.viaLinkId ?? null })),
-      ownLsaSeq: this.seq,
+      policy: { ...this.counters, ...this.adverts.counters, drops: { ...this.counters.drops } },
+      lsdb: this.adverts.held(now),
+      ownLsaSeq: this.adverts.seq,
       routes: this.engine.routes(64),
     };
   }
@@ -267,9 +258,7 @@ export class RoutingModule implements GatewayModule {
     this.measureOwnLink(link.remotePeerId, link.id, now);
     // our links changed: a fresh advert to every gateway; then database exchange (OSPF's DD,
     // simplified): every advert we hold, to the new link
-    this.engine.recomputeNow();
-    this.floodOwnLsa();
-    for (const s of this.lsdb.all()) this.sendLsaOn(link.id, s.raw);
+    this.adverts.onLinkUp(link.id);
     this.probe(link);
     this.engine.changed();
   }
@@ -283,26 +272,7 @@ export class RoutingModule implements GatewayModule {
     this.engine.topology.removeEdge(own, peer, 'measured');
     this.engine.topology.removeEdge(peer, own, 'measured');
     this.engine.neighbourLost(peer);
-    this.scheduleLsa();
-  }
-
-  /**
-   * Our own links changed: originate a new advert after MIN_LSA_GAP_MS (at most one pending;
-   * OSPF's MinLSInterval, RFC 2328 appendix B, is 5 s; phones come and go faster here).
-   */
-  private scheduleLsa(): void {
-    if (this.lsaSoonTimer !== undefined) return;
-    this.lsaSoonTimer = this.ctx.clock.setTimer(() => {
-      this.lsaSoonTimer = undefined;
-      this.safely(() => {
-        this.engine.recomputeNow();
-        this.floodOwnLsa();
-      });
-    }, MIN_LSA_GAP_MS);
-  }
-
-  private floodOwnLsa(): void {
-    this.ctx.control.broadcast('lsa', { lsa: Buffer.from(this.originateLsa()).toString('base64') });
+    this.adverts.schedule();
   }
 
   private onRtt(linkId: string, rttMs: number, at: number): void {
@@ -344,7 +314,7 @@ export class RoutingModule implements GatewayModule {
     const m: EdgeMetrics = { at: now, rttMs: r?.rttMs, jitterMs: r?.jitterMs, deliveryForward: delivery, bandwidthBytesPerSec: q?.bandwidthBytesPerSec, queueLength: q?.queueLength };
     const own = this.ctx.identity.peerId;
     const hold = now + this.cfg.lsaHoldMs;
-    if (this.engine.topology.edge(own, peer) === undefined) this.scheduleLsa();
+    if (this.engine.topology.edge(own, peer) === undefined) this.adverts.schedule();
     this.engine.topology.setEdge(own, peer, 'measured', m, hold);
     this.engine.topology.setEdge(peer, own, 'measured', m, hold);
     this.engine.changed();
@@ -381,10 +351,7 @@ export class RoutingModule implements GatewayModule {
 
   private periodic(): void {
     const now = this.ctx.clock.now();
-    for (const origin of this.lsdb.expire(now)) {
-      this.engine.topology.replaceAdvertised(origin, [], now);
-      this.engine.changed();
-    }
+    this.adverts.expire(now);
     // pending sends with no sign of life are judged undelivered
     for (const [dest, at] of this.pending) {
       if (now - at < DELIVERY_WINDOW_MS) break;
@@ -393,64 +360,7 @@ export class RoutingModule implements GatewayModule {
     }
     for (const l of this.ctx.links()) if (l.isGatewayLink && l.isOpen) this.probe(l);
     this.engine.recomputeNow();
-    this.floodOwnLsa();
-  }
-
-  /** Build and sign our advert (seq + 1): our measured links and our position. */
-  private originateLsa(): Uint8Array {
-    const own = this.ctx.identity.peerId;
-    const now = this.ctx.clock.now();
-    const g = this.engine.snapshot;
-    const links: LsaLink[] = [];
-    const t = this.engine.topology;
-    for (let k = g.offsets[0]; k < g.offsets[1] && links.length < 1_024; k++) {
-      const id = g.ids[g.targets[k]];
-      const m = t.edge(own, id);
-      links.push({
-        neighbour: id,
-        kind: t.node(id)?.kind ?? 'phone',
-        cost: g.costs[k],
-        rttMs: m?.rttMs ?? 0,
-        deliveryRatio: m?.deliveryForward ?? 0,
-        bandwidthBytesPerSec: m?.bandwidthBytesPerSec ?? 0,
-      });
-    }
-    this.seq = Math.max(this.seq + 1, Math.floor(now / 1000) % 0xffff_ffff); // survives restarts: seconds-based floor
-    const pos = t.node(own)?.position;
-    this.counters.lsaOriginated++;
-    return encodeLsa({ seq: this.seq, holdMs: this.cfg.lsaHoldMs, links, ...(pos ? { position: { lat: pos.lat, lon: pos.lon, accuracyM: pos.accuracyM, coverageM: this.cfg.coverageM } } : {}) }, this.ctx.identity.keys);
-  }
-
-  private sendLsaOn(linkId: string, raw: Uint8Array): void {
-    this.ctx.control.send(linkId, 'lsa', { lsa: Buffer.from(raw).toString('base64') });
-  }
-
-  private onLsa(linkId: string, body: unknown): void {
-    this.counters.lsaReceived++;
-    const b64 = (body as { lsa?: unknown } | null)?.lsa;
-    if (typeof b64 !== 'string' || b64.length > MAX_LSA_BASE64 || !/^[A-Za-z0-9+/]*={0,2}$/.test(b64)) return this.drop('MG_ERR_CONTROL_BAD_BODY');
-    const raw = new Uint8Array(Buffer.from(b64, 'base64'));
-    let lsa;
-    try {
-      lsa = decodeLsa(raw);
-    } catch (err) {
-      return this.drop(errorCodeOf(err));
-    }
-    const now = this.ctx.clock.now();
-    if (lsa.origin === this.ctx.identity.peerId) return this.drop('MG_ERR_LSA_STALE');
-    const v = this.lsdb.offer(lsa, now, linkId, raw);
-    if (!v.accepted) return this.drop(v.code);
-    this.counters.lsaAccepted++;
-    const t = this.engine.topology;
-    const expires = now + lsa.holdMs;
-    t.touchNode(lsa.origin, 'gateway', now, lsa.position ? { position: { lat: lsa.position.lat, lon: lsa.position.lon, accuracyM: lsa.position.accuracyM, at: now }, coverageM: lsa.position.coverageM, mobility: 'static' } : {});
-    for (const l of lsa.links) t.touchNode(l.neighbour, l.kind, now);
-    const metrics = (l: LsaLink): EdgeMetrics => ({ at: now, rttMs: l.rttMs || undefined, deliveryForward: l.deliveryRatio || undefined, bandwidthBytesPerSec: l.bandwidthBytesPerSec || undefined });
-    t.replaceAdvertised(lsa.origin, lsa.links.map((l) => ({ to: l.neighbour, metrics: metrics(l) })), expires);
-    // a phone behind that gateway is reachable through it: the reverse edges (gateway links are symmetric)
-    for (const l of lsa.links) if (l.kind === 'phone') t.setEdge(l.neighbour, lsa.origin, 'lsa', metrics(l), expires);
-    this.counters.lsaFlooded += this.ctx.control.broadcast('lsa', { lsa: b64 }, { exceptLinkId: linkId });
-    this.engine.changed();
+    this.adverts.flood();
   }
 
   // ---- helpers -----------------------------------------------------------------------
