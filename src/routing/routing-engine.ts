@@ -339,11 +339,12 @@ export class RoutingEngine {
   }
 
   private positionAge(dest: string, now: number): number {
-    const own = this.topology.node(this.ownId)?.position;
-    const other = this.topology.node(dest)?.position;
-    if (!own || !other) return Infinity;
-    // a configured (static) own position never ages
-    return Math.max(0, now - other.at);
+    const ownNode = this.topology.node(this.ownId);
+    const node = this.topology.node(dest);
+    if (!ownNode?.position || !node?.position) return Infinity;
+    // static nodes (configured gateway positions) do not move: their fixes never age
+    const age = (n: typeof node) => (n.mobility === 'static' ? 0 : Math.max(0, now - (n.position as { at: number }).at));
+    return Math.max(age(ownNode), age(node));
   }
 
   /** Measured queue length on our link to a neighbour (0 when unmeasured). */

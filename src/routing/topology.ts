@@ -204,7 +204,8 @@ export class Topology {
   /**
    * An immutable snapshot: node order = insertion order with this gateway first; per
    * directed pair the `measured` edge wins over `lsa` over mutual `announce`. Positions are
-   * dead-reckoned to `now` and projected about this gateway's position (or the first known).
+   * dead-reckoned to `now` (static nodes keep theirs) and projected about this gateway's
+   * position (or the first known).
    */
   snapshot(now: number, opts: SnapshotOptions = {}): CsrGraph {
     const w = opts.weights ?? DEFAULT_LINK_METRIC_WEIGHTS;
@@ -216,9 +217,12 @@ export class Topology {
     const kinds = new Uint8Array(ids.length);
     const x = new Float64Array(ids.length).fill(NaN);
     const y = new Float64Array(ids.length).fill(NaN);
+    // a static node (a gateway's configured position) does not move, so its fix never ages;
+    // others are dead-reckoned and dropped once older than maxAge
     const predicted = ids.map((id) => {
       const n = this.nodes.get(id) as TopologyNode;
-      return n.position ? predictPosition(n.position, now, maxAge) : undefined;
+      if (!n.position) return undefined;
+      return n.mobility === 'static' ? n.position : predictPosition(n.position, now, maxAge);
     });
     const origin = predicted[0] ?? predicted.find((p) => p !== undefined);
     ids.forEach((id, i) => {

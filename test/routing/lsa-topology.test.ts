@@ -154,5 +154,12 @@ describe('routing engine', () => {
     assert.deepEqual(got, [{ gateway: P(1), nextHop: P(1) }], 'the gateway in the cell; the one 1.4 km away with 100 m coverage and London are not');
     assert.equal(e.geoTargets('u33d').length, 2, 'a larger cell covers both Berlin gateways');
     assert.deepEqual(e.geoTargets('u33d').find((g) => g.gateway === P(2))?.nextHop, P(1), 'reached through the first');
+    // static (configured) positions never go stale; a moving node's fix does
+    for (const n of [0, 1]) t.touchNode(P(n), 'gateway', now, { mobility: 'static' });
+    t.touchNode(P(3), 'phone', now, { mobility: 'random-waypoint' });
+    clock.advance(10 * 60_000);
+    const g = t.snapshot(clock.now());
+    assert.ok(!Number.isNaN(g.x[g.index.get(P(1))!]), 'static position kept');
+    assert.ok(Number.isNaN(g.x[g.index.get(P(3))!]), 'moving node: stale fix dropped');
   });
 });
