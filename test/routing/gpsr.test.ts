@@ -29,11 +29,16 @@ const pointsArb = fc.uniqueArray(fc.record({ x: coord, y: coord }), { minLength:
 describe('gpsr', () => {
   test('delivers between every pair of every connected unit-disk graph', () => {
     let graphs = 0;
+    let large = 0;
+    // 10..40 points; range scaled to the density (mean degree ≈ π·c², 9..20) so most graphs are connected
+    const arb = fc.tuple(fc.uniqueArray(fc.record({ x: coord, y: coord }), { minLength: 10, maxLength: 40, size: 'max', selector: (p) => `${p.x},${p.y}` }), fc.double({ min: 1.7, max: 2.5, noNaN: true }));
     fc.assert(
-      fc.property(pointsArb, fc.double({ min: 15, max: 60, noNaN: true }), (points, range) => {
+      fc.property(arb, ([points, c]) => {
+        const range = (c * 100) / Math.sqrt(points.length);
         const { adj, view } = unitDisk(points, range);
         if (!connected(adj)) return;
         graphs++;
+        if (points.length >= 25) large++;
         for (let s = 0; s < points.length; s++) {
           for (let d = 0; d < points.length; d++) {
             if (s === d) continue;
@@ -42,9 +47,9 @@ describe('gpsr', () => {
           }
         }
       }),
-      { numRuns: 250 },
+      { numRuns: 80 },
     );
-    assert.ok(graphs > 50, `enough connected graphs were generated (${graphs})`);
+    assert.ok(graphs >= 40 && large >= 12, `enough connected graphs were tested (${graphs}, ${large} with >= 25 nodes)`);
   });
 
   test('the Gabriel graph is planar on unit-disk graphs (no two kept edges cross)', () => {
