@@ -32,7 +32,11 @@ async function startGateway(extra: Record<string, string> = {}): Promise<Gateway
   const dir = mkdtempSync(join(tmpdir(), 'meshgate-routing-'));
   dirs.push(dir);
   const config = loadConfig({
-    flags: { 'state-dir': dir, 'http-port': '0', 'lan-port': '0', 'gateway-port': '0', 'http-host': '127.0.0.1', 'lan-host': '127.0.0.1', 'gateway-host': '127.0.0.1', 'clock-source': 'synced', 'mesh-relay-jitter': 'false', 'routing-recompute-delay-ms': '0', ...extra },
+    flags: { 'state-dir': dir, 'http-port': '0', 'lan-port': '0', 'gateway-port': '0', 'http-host': '127.0.0.1', 'lan-host': '127.0.0.1', 'gateway-host': '127.0.0.1', 'clock-source': 'synced', 'mesh-relay-jitter': 'false', 'routing-recompute-delay-ms': '0',
+      // RTTs measured on a loaded 2-core machine vary; route on ETX/ETT alone so the expected paths are stable
+      'routing-weights-latency': '0',
+      'routing-weights-jitter': '0',
+      ...extra },
   });
   const gw = new Gateway({ logger: silentLogger }, config);
   await gw.start();
