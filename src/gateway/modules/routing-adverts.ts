@@ -10,6 +10,7 @@ import { errorCodeOf, type ErrorCode } from '../../errors.js';
 import type { TimerHandle } from '../../ports/clock.js';
 import { decodeLsa, encodeLsa, LsaDatabase, MAX_LSA_LINKS, type EdgeMetrics, type LsaLink, type RoutingEngine } from '../../routing/index.js';
 import type { GatewayModuleContext } from '../module.js';
+import type { Offence } from '../../ports/admission.js';
 
 /** Largest base64 LSA body accepted (1,024 links ≈ 25.8 KB → 34.4 KB base64). */
 export const MAX_LSA_BASE64 = 40_000;
@@ -105,18 +106,27 @@ export class AdvertExchange {
     this.counters.lsaReceived++;
     const drop = this.components.drop;
     const b64 = (body as { lsa?: unknown } | null)?.lsa;
-    if (typeof b64 !== 'string' || b64.length > MAX_LSA_BASE64 || !/^[A-Za-z0-9+/]*={0,2}$/.test(b64)) return drop('MG_ERR_CONTROL_BAD_BODY');
+    if (typeof b64 !== 'string' || b64.length > MAX_LSA_BASE64 || !/^[A-Za-z0-9+/]*={0,2}$/.test(b64)) {
+      this.reportOffence(linkId, 'invalid-frame', 'MG_ERR_CONTROL_BAD_BODY');
+      return drop('MG_ERR_CONTROL_BAD_BODY');
+    }
     const raw = new Uint8Array(Buffer.from(b64, 'base64'));
     let lsa;
     try {
       lsa = decodeLsa(raw);
     } catch (err) {
-      return drop(errorCodeOf(err));
+      const code = errorCodeOf(err);
+      // gateways verify adverts before flooding them on, so a bad one is the sending neighbour's offence
+      this.reportOffence(linkId, code === 'MG_ERR_LSA_BAD_SIGNATURE' ? 'bad-signature' : 'invalid-frame', code);
+      return drop(code);
     }
     const now = this.ctx.clock.now();
     if (lsa.origin === this.ctx.identity.peerId) return drop('MG_ERR_LSA_STALE');
     const v = this.lsdb.offer(lsa, now, linkId, raw);
-    if (!v.accepted) return drop(v.code);
+    if (!v.accepted) {
+      if (v.code === 'MG_ERR_LSA_BAD_SIGNATURE') this.reportOffence(linkId, 'bad-signature', v.code);
+      return drop(v.code);
+    }
     this.counters.lsaAccepted++;
     const t = this.engine.topology;
     const expires = now + lsa.holdMs;
@@ -128,5 +138,11 @@ export class AdvertExchange {
     for (const l of lsa.links) if (l.kind === 'phone') t.setEdge(l.neighbour, lsa.origin, 'lsa', metrics(l), expires);
     this.counters.lsaFlooded += this.ctx.control.broadcast('lsa', { lsa: b64 }, { exceptLinkId: linkId });
     this.engine.changed();
+  }
+
+  /** Tell the peer admission (the hygiene module, when it runs) about a neighbour's offence. */
+  private reportOffence(linkId: string, offence: Offence, code: ErrorCode): void {
+    const link = this.ctx.links().find((l) => l.id === linkId);
+    this.ctx.admission.report({ peerId: link?.remotePeerId, address: link?.remoteAddress, offence, detail: `lsa ${code}` });
   }
 }
