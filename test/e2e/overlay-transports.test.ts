@@ -29,7 +29,7 @@ describe('two gateways over WebTransport (HTTP/2), a phone on each', () => {
     await Promise.all([P1.connect(), P3.connect()]);
     P1.announce();
     P3.announce();
-    await waitFor(() => P3.knownSigningKey(P1.peerId) !== undefined && P1.knownSigningKey(P3.peerId) !== undefined, 10_000, 'announces across the WebTransport link');
+    await waitFor(() => P3.knownSigningKey(P1.peerId) !== undefined && P1.knownSigningKey(P3.peerId) !== undefined, 20_000, 'announces across the WebTransport link');
   });
 
   after(async () => {
@@ -39,7 +39,7 @@ describe('two gateways over WebTransport (HTTP/2), a phone on each', () => {
 
   test("P1's public message reaches P3 through A and B over WebTransport; both show the encrypted session (Full) on /api/status", async () => {
     P1.sendPublic('over webtransport');
-    await waitFor(() => P3.received.some((r) => r.type === MessageType.MESSAGE && r.text === 'over webtransport'), 10_000, 'delivery over WebTransport');
+    await waitFor(() => P3.received.some((r) => r.type === MessageType.MESSAGE && r.text === 'over webtransport'), 20_000, 'delivery over WebTransport');
     const [sa, sb] = await Promise.all([A.status(), B.status()]);
     const oa = sa.modules.overlay;
     const ob = sb.modules.overlay;
