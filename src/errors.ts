@@ -58,6 +58,11 @@ export const ERROR_CODES = {
   MG_ERR_CLI_USAGE: { area: 'cli', description: 'A CLI command was given invalid arguments.' },
   // general
   MG_ERR_UNKNOWN: { area: 'general', description: 'An unexpected error that is not a MeshgateError (a bug): counted under this code and logged.' },
+  // detection: failure detection and resilience (src/detection, docs/detection.md)
+  MG_ERR_DETECTOR_CONFIG: { area: 'detection', description: 'A failure-detector parameter is invalid (threshold <= 0, sample size < 1, min std deviation <= 0, negative pause, suspicion min > max).' },
+  MG_ERR_FAILOVER_OVERFLOW: { area: 'detection', description: 'The failover retention buffer of a gateway link was full; its oldest retained frame was forgotten.' },
+  MG_ERR_FAILOVER_NO_ROUTE: { area: 'detection', description: 'A frame retained for failover could not be re-sent: no other open gateway link.' },
+  MG_ERR_PEER_DOWN: { area: 'detection', description: 'A gateway link was closed because its remote gateway was declared down by the failure detector.' },
 } as const;
 
 /** A stable meshgate error code, e.g. `MG_ERR_FRAME_TOO_SHORT`. */

@@ -1,0 +1,108 @@
+/**
+ * Failover retention: directed frames sent on each gateway link during the last
+ * `retainMs` are kept (bounded per link), so when that link or its gateway is declared
+ * down they can be re-sent through another gateway link. Duplicates are harmless: every
+ * gateway's duplicate cache (bitchat-spec.md §6) drops a copy that already arrived, so a
+ * frame the dead gateway had in fact forwarded is delivered once.
+ *
+ * `retainMs` must exceed the detection time plus one transit (a frame handed to a link
+ * just before its gateway died is still held when the death is noticed).
+ * Bounds: `maxFramesPerLink` (overflow forgets the oldest, counted
+ * MG_ERR_FAILOVER_OVERFLOW) and `maxBytesPerLink`.
+ *
+ * Pure: time from the injected Clock.
+ */
+import type { Clock } from '../ports/clock.js';
+
+export interface RetainedFrame {
+  at: number;
+  frame: Uint8Array;
+  /** 16-hex recipient (next hop) of the directed frame. */
+  recipient: string;
+}
+
+interface Queue {
+  items: RetainedFrame[];
+  head: number;
+  bytes: number;
+}
+
+export class RetentionBuffer {
+  private readonly clock: Clock;
+  readonly retainMs: number;
+  readonly maxFramesPerLink: number;
+  readonly maxBytesPerLink: number;
+  private readonly queues = new Map<string, Queue>();
+  private readonly counters = { retained: 0, overflow: 0, expired: 0, taken: 0 };
+
+  constructor(components: { clock: Clock }, init: { retainMs: number; maxFramesPerLink?: number; maxBytesPerLink?: number }) {
+    this.clock = components.clock;
+    this.retainMs = init.retainMs;
+    this.maxFramesPerLink = init.maxFramesPerLink ?? 1024;
+    this.maxBytesPerLink = init.maxBytesPerLink ?? 4 * 1024 * 1024;
+  }
+
+  /** Keep one frame sent on `linkId`. */
+  push(linkId: string, frame: Uint8Array, recipient: string): void {
+    const now = this.clock.now();
+    let q = this.queues.get(linkId);
+    if (!q) this.queues.set(linkId, (q = { items: [], head: 0, bytes: 0 }));
+    this.prune(q, now);
+    while (q.items.length - q.head >= this.maxFramesPerLink || (q.items.length > q.head && q.bytes + frame.length > this.maxBytesPerLink)) {
+      q.bytes -= q.items[q.head].frame.length;
+      q.head++;
+      this.counters.overflow++;
+    }
+    q.items.push({ at: now, frame, recipient });
+    q.bytes += frame.length;
+    this.counters.retained++;
+    if (q.head > 1024 && q.head * 2 > q.items.length) {
+      q.items = q.items.slice(q.head);
+      q.head = 0;
+    }
+  }
+
+  /** Remove and return the frames of `linkId` still inside the window, oldest first. */
+  take(linkId: string): RetainedFrame[] {
+    const q = this.queues.get(linkId);
+    this.queues.delete(linkId);
+    if (!q) return [];
+    this.prune(q, this.clock.now());
+    const out = q.items.slice(q.head);
+    this.counters.taken += out.length;
+    return out;
+  }
+
+  /** Frames held for `linkId` now (after pruning). */
+  size(linkId: string): number {
+    const q = this.queues.get(linkId);
+    if (!q) return 0;
+    this.prune(q, this.clock.now());
+    return q.items.length - q.head;
+  }
+
+  /** Forget a link's frames. */
+  drop(linkId: string): void {
+    this.queues.delete(linkId);
+  }
+
+  /** Frames pushed, dropped by overflow (MG_ERR_FAILOVER_OVERFLOW), expired, taken for failover; frames held now. */
+  stats(): { retained: number; overflow: number; expired: number; taken: number; held: number } {
+    let held = 0;
+    for (const q of this.queues.values()) held += q.items.length - q.head;
+    return { ...this.counters, held };
+  }
+
+  private prune(q: Queue, now: number): void {
+    while (q.head < q.items.length && now - q.items[q.head].at > this.retainMs) {
+      q.bytes -= q.items[q.head].frame.length;
+      q.head++;
+      this.counters.expired++;
+    }
+    if (q.head === q.items.length) {
+      q.items = [];
+      q.head = 0;
+      q.bytes = 0;
+    }
+  }
+}
