@@ -16,3 +16,4 @@ export { HealthModel, type HealthLevel, type HealthInit, type LinkHealthInput, t
 export { chooseRecovery, type RecoveryStrategy, type RecoveryInput } from './recovery.js';
 export { RetentionBuffer, type RetainedFrame } from './retention.js';
 export { EventsRing } from './events-ring.js';
+export { parseRumour, parseTopo, MAX_TOPO_NEIGHBOURS, MAX_TOPO_PHONES, MAX_TOPO_URLS, type RumourBody, type TopoBody } from './gossip-wire.js';

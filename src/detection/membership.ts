@@ -130,6 +130,11 @@ export class Membership {
   /** Evidence that `id` is alive now (a heartbeat, a pong, a packet). Creates the member if new. */
   heartbeat(id: string, kind: MemberKind): void {
     let m = this.members.get(id);
+    if (m && m.kind !== kind) {
+      // first heard as a phone (a relayed announce), later known as a gateway: start over
+      this.members.delete(id);
+      m = undefined;
+    }
     if (!m) {
       m = this.add(id, kind);
       m.detector.heartbeat();
@@ -188,6 +193,17 @@ export class Membership {
       this.setState(m, 'alive', 'refuted');
     }
     return true;
+  }
+
+  /**
+   * Suspect a member now on local evidence (e.g. our last link to it closed): alive →
+   * suspect with this gateway as the first confirmation. No-op unless alive.
+   */
+  suspectNow(id: string): void {
+    const m = this.members.get(id);
+    if (!m || m.state !== 'alive') return;
+    m.confirmations.add('self');
+    this.setState(m, 'suspect', 'declared');
   }
 
   /** Force a member down now (e.g. its link closed). No-op when unknown or already down. */

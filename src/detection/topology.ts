@@ -6,10 +6,11 @@
  * (bounded: `maxGateways`; records older than `ttlMs` expire). Our own adjacency comes
  * from our live gateway links. From the union:
  *
- * - **connected components** (BFS over the undirected graph; an edge counts when either
- *   end reports it — a dead gateway stops refreshing its record and its edges age out,
- *   and its neighbours drop it at once);
- * - **partitions**: gateways known (heard of within `ttlMs`) but not in our component;
+ * - **connected components** (BFS over the undirected graph; an edge counts when one end
+ *   reports it and no end with a fresh record denies it — a dead gateway stops refreshing
+ *   its record, which goes stale after `ttlMs`, and its neighbours drop it at once);
+ * - **partitions**: gateways known (heard of within `forgetAfterMs`) but not in our
+ *   component (a dead gateway shows as a one-node component until forgotten);
  *   a partition is *detected* when that set becomes non-empty and *healed* when it empties;
  * - **first-hop candidates** toward a destination gateway: for each live neighbour n,
  *   1 + the hop distance from n to the destination in the graph without us (BFS).
@@ -35,9 +36,13 @@ export interface PartitionState {
   components: number;
 }
 
+const EMPTY: ReadonlySet<string> = new Set();
+
 export class Topology {
   readonly self: string;
   private readonly ttlMs: number;
+  private readonly forgetAfterMs: number;
+  private now = 0;
   private readonly maxGateways: number;
   private readonly records = new Map<string, TopologyRecord>();
   private neighbourSet = new Set<string>();
@@ -46,9 +51,11 @@ export class Topology {
   private changed = true;
   private dropped = 0;
 
-  constructor(init: { self: string; ttlMs: number; maxGateways?: number }) {
+  /** @param init ttlMs: record freshness; forgetAfterMs: when a silent origin is forgotten (default 20 × ttlMs). */
+  constructor(init: { self: string; ttlMs: number; forgetAfterMs?: number; maxGateways?: number }) {
     this.self = init.self;
     this.ttlMs = init.ttlMs;
+    this.forgetAfterMs = init.forgetAfterMs ?? 20 * init.ttlMs;
     this.maxGateways = init.maxGateways ?? 1024;
   }
 
@@ -78,15 +85,23 @@ export class Topology {
       return false;
     }
     this.records.set(rec.origin, rec);
+    if (rec.receivedAt > this.now) this.now = rec.receivedAt;
     this.dirty = this.changed = true;
     return true;
   }
 
-  /** Drop records older than the TTL. Returns the origins dropped. */
+  /**
+   * Advance time: records older than the TTL become stale (their edges stop counting,
+   * their origin stays known, so it shows as unreachable); records older than
+   * `forgetAfterMs` are dropped. Returns the origins dropped.
+   */
   expire(now: number): string[] {
+    const wasStale = [...this.records.values()].filter((r) => this.now - r.receivedAt > this.ttlMs).length;
+    this.now = now;
     const gone: string[] = [];
+    if ([...this.records.values()].filter((r) => now - r.receivedAt > this.ttlMs).length !== wasStale) this.dirty = this.changed = true;
     for (const [o, r] of this.records) {
-      if (now - r.receivedAt > this.ttlMs) {
+      if (now - r.receivedAt > this.forgetAfterMs) {
         this.records.delete(o);
         gone.push(o);
       }
@@ -100,24 +115,35 @@ export class Topology {
     if (this.records.delete(origin)) this.dirty = this.changed = true;
   }
 
-  /** Undirected adjacency (without self-loops). */
+  /**
+   * What `node` says its neighbours are: ours for us, a fresh record's list, the empty
+   * set for a stale record (older than the TTL: its origin stopped refreshing it), and
+   * undefined when we have no record.
+   */
+  private reports(node: string): ReadonlySet<string> | undefined {
+    if (node === this.self) return this.neighbourSet;
+    const r = this.records.get(node);
+    if (!r) return undefined;
+    if (this.now - r.receivedAt > this.ttlMs) return EMPTY;
+    return (r as TopologyRecord & { set?: Set<string> }).set ?? ((r as TopologyRecord & { set?: Set<string> }).set = new Set(r.neighbours));
+  }
+
+  /**
+   * Undirected adjacency (without self-loops). An edge a–b counts when at least one end
+   * reports it and neither end that has a record denies it, so a link that closed
+   * disappears as soon as either end's record says so.
+   */
   adjacency(): Map<string, Set<string>> {
-    const adj = new Map<string, Set<string>>();
-    const edge = (a: string, b: string) => {
+    const adj = new Map<string, Set<string>>([[this.self, new Set()]]);
+    for (const o of this.records.keys()) adj.set(o, new Set());
+    const consider = (a: string, b: string) => {
       if (a === b) return;
+      const rb = this.reports(b);
+      if (rb !== undefined && !rb.has(a)) return;
       (adj.get(a) ?? adj.set(a, new Set()).get(a)!).add(b);
       (adj.get(b) ?? adj.set(b, new Set()).get(b)!).add(a);
     };
-    adj.set(this.self, new Set());
-    for (const n of this.neighbourSet) edge(this.self, n);
-    for (const r of this.records.values()) {
-      if (!adj.has(r.origin)) adj.set(r.origin, new Set());
-      for (const n of r.neighbours) {
-        // an edge to us that we do not have (our link is down) is stale
-        if (n === this.self && !this.neighbourSet.has(r.origin)) continue;
-        edge(r.origin, n);
-      }
-    }
+    for (const a of adj.keys()) for (const b of this.reports(a) ?? []) consider(a, b);
     return adj;
   }
 

@@ -5,10 +5,11 @@
  */
 import type { GatewayConfig } from './config.js';
 import type { GatewayModule } from './module.js';
+import { DetectionModule } from './modules/detection-module.js';
 
 /** Build the configured modules (disabled ones are left out). */
 export function createModules(config: Readonly<GatewayConfig>): GatewayModule[] {
   const modules: GatewayModule[] = [];
-  void config;
+  if (config.detection.enabled) modules.push(new DetectionModule());
   return modules;
 }
