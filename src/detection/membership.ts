@@ -341,7 +341,8 @@ export class Membership {
 
   private emit(m: Member, from: MemberState | 'new', to: MemberState, reason: TransitionReason, now = this.clock.now()): void {
     try {
-      this.onTransition({ id: m.id, kind: m.kind, from, to, at: now, phi: m.detector.phiAt(now), incarnation: m.incarnation, reason });
+      const phi = m.detector.phiAt(now);
+      this.onTransition({ id: m.id, kind: m.kind, from, to, at: now, phi: Number.isFinite(phi) ? phi + 0 : Number.MAX_VALUE, incarnation: m.incarnation, reason });
     } catch {
       this.counters.listenerErrors++;
     }

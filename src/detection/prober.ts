@@ -41,7 +41,7 @@ export interface ProberComponents {
   /** Our incarnation number. */
   incarnation: () => number;
   /** A ping or pong arrived on `linkId` (rttMs for pongs answering our pings). */
-  onHeard: (e: { linkId: string; peerId: string | undefined; incarnation: number; rttMs: number | undefined }) => void;
+  onHeard: (e: { linkId: string; peerId: string | undefined; incarnation: number; rttMs: number | undefined; pingSentAt?: number }) => void;
   /** An indirect probe of `target` finished. */
   onIndirect: (e: { target: string; ok: boolean; acks: number; nacks: number; requested: number }) => void;
   /** A body failed validation. */
@@ -168,14 +168,16 @@ export class GatewayProber {
         if (!isTime(body.t) || !isSeq(body.inc)) return this.c.onBadBody(type, linkId);
         const p = this.pending.get(body.seq);
         let rtt: number | undefined;
+        let pingSentAt: number | undefined;
         if (p && p.linkId === linkId && p.sentAt === body.t) {
+          pingSentAt = p.sentAt;
           this.pending.delete(body.seq);
           rtt = Math.max(0, this.c.clock.now() - p.sentAt);
           this.counters.pongs++;
           this.c.awareness.apply(-1);
           if (p.relay) this.c.send(p.relay.linkId, 'ping-ack', { seq: p.relay.seq, target: p.relay.target });
         }
-        this.c.onHeard({ linkId, peerId, incarnation: body.inc, rttMs: rtt });
+        this.c.onHeard({ linkId, peerId, incarnation: body.inc, rttMs: rtt, pingSentAt });
         return;
       }
       case 'ping-req': {

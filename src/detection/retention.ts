@@ -1,12 +1,14 @@
 /**
- * Failover retention: directed frames sent on each gateway link during the last
- * `retainMs` are kept (bounded per link), so when that link or its gateway is declared
- * down they can be re-sent through another gateway link. Duplicates are harmless: every
+ * Failover retention: directed frames sent on each gateway link are kept (bounded per
+ * link) until the neighbour has acknowledged them (a pong to a later ping: control
+ * messages travel in order with frames) *and* they are older than `retainMs`, so when that
+ * link or its gateway is declared down they can be re-sent through another gateway link. Duplicates are harmless: every
  * gateway's duplicate cache (bitchat-spec.md §6) drops a copy that already arrived, so a
  * frame the dead gateway had in fact forwarded is delivered once.
  *
- * `retainMs` must exceed the detection time plus one transit (a frame handed to a link
- * just before its gateway died is still held when the death is noticed).
+ * `retainMs` covers a neighbour that received a frame but died before forwarding it; a
+ * silent neighbour acknowledges nothing, so everything sent since its last pong is held
+ * however long detection takes.
  * Bounds: `maxFramesPerLink` (overflow forgets the oldest, counted
  * MG_ERR_FAILOVER_OVERFLOW) and `maxBytesPerLink`.
  *
@@ -25,6 +27,8 @@ interface Queue {
   items: RetainedFrame[];
   head: number;
   bytes: number;
+  /** Frames sent before this time (ms) are known to have reached the neighbour. */
+  ackedUntil: number;
 }
 
 export class RetentionBuffer {
@@ -46,7 +50,7 @@ export class RetentionBuffer {
   push(linkId: string, frame: Uint8Array, recipient: string): void {
     const now = this.clock.now();
     let q = this.queues.get(linkId);
-    if (!q) this.queues.set(linkId, (q = { items: [], head: 0, bytes: 0 }));
+    if (!q) this.queues.set(linkId, (q = { items: [], head: 0, bytes: 0, ackedUntil: 0 }));
     this.prune(q, now);
     while (q.items.length - q.head >= this.maxFramesPerLink || (q.items.length > q.head && q.bytes + frame.length > this.maxBytesPerLink)) {
       q.bytes -= q.items[q.head].frame.length;
@@ -60,6 +64,19 @@ export class RetentionBuffer {
       q.items = q.items.slice(q.head);
       q.head = 0;
     }
+  }
+
+  /**
+   * The neighbour has everything sent on `linkId` before `sentBefore` (ms): a pong to a
+   * ping sent then arrived, and control messages travel in order with frames. Acknowledged
+   * frames are still kept for `retainMs` (the neighbour may die before forwarding them);
+   * unacknowledged ones are kept until acknowledged or the per-link bound is hit.
+   */
+  ack(linkId: string, sentBefore: number): void {
+    const q = this.queues.get(linkId);
+    if (!q || sentBefore <= q.ackedUntil) return;
+    q.ackedUntil = sentBefore;
+    this.prune(q, this.clock.now());
   }
 
   /** Remove and return the frames of `linkId` still inside the window, oldest first. */
@@ -94,7 +111,7 @@ export class RetentionBuffer {
   }
 
   private prune(q: Queue, now: number): void {
-    while (q.head < q.items.length && now - q.items[q.head].at > this.retainMs) {
+    while (q.head < q.items.length && q.items[q.head].at < q.ackedUntil && now - q.items[q.head].at > this.retainMs) {
       q.bytes -= q.items[q.head].frame.length;
       q.head++;
       this.counters.expired++;

@@ -161,7 +161,7 @@ export const CONFIG_TREE = {
     suspicionMaxMs: integer(6000, 10, 3_600_000, { description: 'Longest suspicion (no confirmations), ms (>= suspicionMinMs; memberlist uses 6 x min).', restart: true }),
     checkIntervalMs: integer(250, 10, 60_000, { description: 'How often every detector is evaluated, ms.', restart: true }),
     holdTimeMs: integer(30_000, 0, 3_600_000, { description: 'Route hold-down: a route changes at most once per hold time unless its hop fails, and a link must be up this long to win a route back, ms.', restart: true }),
-    failoverRetainMs: integer(10_000, 100, 600_000, { description: 'Directed frames sent on a gateway link are kept this long and re-sent through another gateway link if that link or its gateway goes down, ms.', restart: true }),
+    failoverRetainMs: integer(10_000, 100, 600_000, { description: 'Directed frames sent on a gateway link are kept until the neighbour acknowledges them (a pong) and for at least this long, and re-sent through another gateway link if that link or its gateway goes down, ms.', restart: true }),
     failoverMaxFrames: integer(1024, 1, 100_000, { description: 'Frames retained for failover per gateway link (oldest forgotten when full).', restart: true }),
     topologyIntervalMs: integer(5000, 100, 600_000, { description: 'How often this gateway floods its topology record (neighbours, phones, dial URLs), ms; records expire after 3 intervals.', restart: true }),
     maxMonitoredPeers: integer(10_000, 16, 1_000_000, { description: 'Peers and links monitored at once (the one silent longest is evicted when full).', restart: true }),

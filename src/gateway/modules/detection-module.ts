@@ -182,6 +182,11 @@ export class DetectionModule implements GatewayModule {
     return this.incarnation;
   }
 
+  /** Every event in the ring, oldest first. */
+  recentEvents(): DetectionEvent[] {
+    return this.events.toArray();
+  }
+
   // ---- inputs ----------------------------------------------------------------------------
 
   private readonly onPacket = (e: { frame: { packet: { senderID: Uint8Array } }; linkId: string }): void => {
@@ -244,8 +249,9 @@ export class DetectionModule implements GatewayModule {
     if (e.sojournMs !== undefined && this.linkById(e.linkId)) this.quality.set(e.linkId, { sojournMs: e.sojournMs });
   };
 
-  private onHeard(e: { linkId: string; peerId: string | undefined; incarnation: number; rttMs: number | undefined }): void {
+  private onHeard(e: { linkId: string; peerId: string | undefined; incarnation: number; rttMs: number | undefined; pingSentAt?: number }): void {
     const now = this.ctx.clock.now();
+    if (e.pingSentAt !== undefined) this.retention.ack(e.linkId, e.pingSentAt);
     if (e.rttMs !== undefined) {
       this.membership.heartbeat(linkKey(e.linkId), 'link');
       const prev = this.rttMs.get(e.linkId);
@@ -320,7 +326,7 @@ export class DetectionModule implements GatewayModule {
       this.ctx.events.emit('peer-state', { peerId: t.id, kind: 'phone', state: 'alive', at: t.at, phi: t.phi });
       return; // a phone's first packet is not an event worth the ring
     }
-    this.events.push({ type: 'state', at: t.at, id: t.id, kind: t.kind, from: t.from, to: t.to, reason: t.reason, phi: Math.round(t.phi * 100) / 100, incarnation: t.incarnation });
+    this.events.push({ type: 'state', at: t.at, id: t.id, kind: t.kind, from: t.from, to: t.to, reason: t.reason, phi: Math.round(Math.min(t.phi, 1e6) * 100) / 100, incarnation: t.incarnation });
     if (t.kind === 'link') return this.onLinkTransition(t);
     const linkId = t.kind === 'phone' ? this.localPhones.get(t.id) : this.gatewayLinks().find((l) => l.remotePeerId === t.id)?.id;
     this.ctx.events.emit('peer-state', { peerId: t.id, kind: t.kind, state: t.to, at: t.at, phi: t.phi, ...(linkId ? { linkId } : {}) });

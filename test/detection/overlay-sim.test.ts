@@ -1,0 +1,138 @@
+/**
+ * Detection across in-process gateways (real DetectionModule, MemoryLinks, ManualClock):
+ * routes with hold-down under a flapping link, silent gateway failure → suspicion →
+ * indirect probes → down → failover of retained frames, refutation by incarnation,
+ * partitions detected and healed.
+ */
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { SimNet, type SimGateway } from './sim-harness.js';
+import { encodePacket } from '../../src/protocol/codec.js';
+import { fromHex } from '../../src/protocol/hex.js';
+import { MessageType } from '../../src/protocol/packet.js';
+
+const FAST = { 'detection-hold-time-ms': '30000' };
+
+function square(net: SimNet, flags: Record<string, string> = FAST): { A: SimGateway; B: SimGateway; C: SimGateway; D: SimGateway } {
+  const [A, B, C, D] = ['A', 'B', 'C', 'D'].map((n) => net.gateway(n, flags));
+  net.connect(A, B);
+  net.connect(B, C);
+  net.connect(A, D, 40); // the path through D is slower (RTT ~80 ms)
+  net.connect(D, C, 40);
+  return { A, B, C, D };
+}
+
+function directedFrame(from: string, to: string, text: string, at: number): Uint8Array {
+  return encodePacket({ version: 1, type: MessageType.MESSAGE, ttl: 7, timestamp: at, flags: 0, senderID: fromHex(from, 8), recipientID: fromHex(to, 8), payload: new TextEncoder().encode(text) });
+}
+
+describe('detection over a simulated overlay (A–B–C, A–D–C)', () => {
+  test('A learns the topology and routes toward C through the faster neighbour B', async () => {
+    const net = new SimNet();
+    const { A, B, C } = square(net);
+    await net.run(12_000);
+    assert.equal(A.module.routeFor(C.peerId), A.linkTo(B)!.id);
+    const st = A.status();
+    assert.equal(st.partition.partitioned, false);
+    assert.ok(st.links.every((l: any) => l.state === 'alive' && typeof l.rttMs === 'number'));
+    assert.ok(st.gateways.some((g: any) => g.id === B.peerId && g.state === 'alive' && g.phi < 8));
+    assert.equal(st.health.gateway.level, 'ok');
+  });
+
+  test('a link that flaps every 2 s does not change the chosen route more than once per hold time', async () => {
+    const net = new SimNet();
+    const { A, B, C } = square(net);
+    await net.run(12_000);
+    const t0 = net.clock.now();
+    assert.equal(A.module.routeFor(C.peerId), A.linkTo(B)!.id, 'starts on the flapping link');
+    for (let i = 0; i < 30; i++) {
+      // down for 1 s, up for 1 s: one flap every 2 s for 60 s
+      void A.linkTo(B)!.close('flap');
+      await net.run(1000);
+      net.connect(A, B);
+      await net.run(1000);
+    }
+    const changes = A.module
+      .recentEvents()
+      .filter((e) => e.type === 'route' && e.destination === C.peerId && e.at >= t0)
+      .map((e) => e.at);
+    assert.ok(changes.length >= 1, 'the first failure of the chosen hop forces one change');
+    const hold = 30_000;
+    for (let i = 0; i < changes.length; i++) {
+      const inWindow = changes.filter((t: number) => t >= changes[i] && t < changes[i] + hold).length;
+      assert.ok(inWindow <= 1, `at most one route change per ${hold} ms, got ${inWindow} from ${changes[i] - t0} ms`);
+    }
+    assert.ok(changes.length <= Math.ceil(60_000 / hold), `changes ${changes.length}`);
+    assert.ok(A.module.routeFor(C.peerId) !== undefined && A.module.routeFor(C.peerId) !== A.linkTo(B)?.id, 'traffic stays on the stable path');
+  });
+
+  test('a silent gateway is suspected by phi, probed indirectly, declared down; its link is closed and retained frames fail over', async () => {
+    const net = new SimNet();
+    const { A, B, C, D } = square(net);
+    await net.run(12_000);
+    const ab = A.linkTo(B)!;
+    const phone = '00000000000000c1';
+    // a frame to a phone behind C goes to B; B silently dies before forwarding it
+    net.medium(A, B).setConditions({ lossRate: 1 });
+    const frame = directedFrame('00000000000000a1', C.peerId, 'keep me', net.clock.now());
+    assert.equal(ab.send(frame), true);
+    void phone;
+    const started = net.clock.now();
+    await net.run(20_000);
+    const st = A.status();
+    const downAt = A.peerStates.find((e) => e.peerId === B.peerId && e.state === 'down')?.at;
+    assert.ok(A.peerStates.some((e) => e.peerId === B.peerId && e.state === 'suspect'), 'B suspected');
+    assert.ok(downAt !== undefined, 'B declared down');
+    assert.ok(downAt - started < 15_000, `declared down after ${downAt - started} ms`);
+    assert.equal(A.linkTo(B), undefined, "A closed its dead link to B");
+    assert.ok(st.prober.indirectRounds >= 1, 'indirect probes were asked');
+    assert.ok(st.counters.closedPeerDown >= 1);
+    assert.ok(st.failover.resent >= 1, 'the retained frame was re-sent');
+    const atD = [...D.received.values()].flat();
+    assert.ok(atD.some((f) => Buffer.from(f).equals(Buffer.from(frame))), 'D received the failed-over frame');
+    assert.equal(A.module.routeFor(C.peerId), A.linkTo(D)!.id, 'the route to C now goes through D');
+    assert.ok(st.events.some((e: any) => e.type === 'recovery' && e.peer === B.peerId && e.strategies.includes('alternative-route')));
+  });
+
+  test('a gateway refutes a suspicion about itself with a higher incarnation', async () => {
+    const net = new SimNet();
+    const { A, B } = square(net);
+    await net.run(5_000);
+    const inc = B.module.currentIncarnation;
+    A.control.broadcast('suspect', { peer: B.peerId, inc });
+    await net.run(500);
+    assert.equal(B.module.currentIncarnation, inc + 1);
+    assert.equal(B.status().counters.refutations, 1);
+    // stale rumours (older incarnation) change nothing
+    A.control.broadcast('suspect', { peer: B.peerId, inc: 0 });
+    await net.run(500);
+    assert.equal(B.module.currentIncarnation, inc + 1);
+    // malformed bodies are counted and dropped
+    A.control.broadcast('suspect', { peer: 'not-hex', inc: -1 });
+    A.control.broadcast('topo', { origin: 5 });
+    await net.run(100);
+    assert.ok(B.status().counters.badBodies >= 2);
+  });
+
+  test('a partition of the overlay is detected and healed when the links return', async () => {
+    const net = new SimNet();
+    const [A, B, C] = ['A', 'B', 'C'].map((n) => net.gateway(n, FAST));
+    net.connect(A, B);
+    net.connect(B, C);
+    await net.run(12_000);
+    assert.equal(A.status().partition.partitioned, false);
+    void B.linkTo(C)!.close('cable cut');
+    await net.run(3_000);
+    let st = A.status();
+    assert.equal(st.partition.partitioned, true);
+    assert.deepEqual(st.partition.unreachable, [C.peerId]);
+    assert.ok(st.health.gateway.factors.partition === 0.5);
+    net.connect(B, C);
+    await net.run(12_000);
+    st = A.status();
+    assert.equal(st.partition.partitioned, false);
+    assert.equal(st.counters.partitionsDetected, 1);
+    assert.equal(st.counters.partitionsHealed, 1);
+    assert.ok(st.events.some((e: any) => e.type === 'partition' && e.state === 'healed'));
+  });
+});
