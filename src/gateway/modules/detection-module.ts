@@ -66,7 +66,7 @@ export class DetectionModule implements GatewayModule {
   private gatewayHealth: ScoreView | undefined;
   private partitioned = false;
   private unreachable: string[] = [];
-  private readonly counters = { failedOver: 0, failoverNoRoute: 0, closedPeerDown: 0, badBodies: 0, rumoursIn: 0, refutations: 0, partitionsDetected: 0, partitionsHealed: 0, bridgesDialled: 0, routeChanges: 0 };
+  private readonly counters = { failedOver: 0, failoverNoRoute: 0, diverted: 0, closedPeerDown: 0, badBodies: 0, rumoursIn: 0, refutations: 0, partitionsDetected: 0, partitionsHealed: 0, bridgesDialled: 0, routeChanges: 0 };
   private topoSeq = 0;
   private tickTimer: { id: number } | undefined;
   private topoTimer: { id: number } | undefined;
@@ -152,7 +152,8 @@ export class DetectionModule implements GatewayModule {
   }
 
   wrapLink(link: Link): Link {
-    return link.isGatewayLink && this.retention ? new FailoverLink({ retention: this.retention }, link) : link;
+    if (!link.isGatewayLink || !this.retention) return link;
+    return new FailoverLink({ retention: this.retention, divert: (frame, to, from) => this.divert(frame, to, from) }, link);
   }
 
   // ---- public queries (for tests, the routing module and the CLI) --------------------
@@ -370,26 +371,46 @@ export class DetectionModule implements GatewayModule {
     const frames = this.retention.take(linkId);
     if (frames.length === 0) return;
     let resent = 0;
-    let noRoute = 0;
-    for (const f of frames) {
-      const dest = this.gatewayIds.has(f.recipient) ? f.recipient : this.topology.homeOf(f.recipient);
-      const routed = dest ? this.routes.get(dest) : undefined;
-      const targets = routed && this.linkById(routed) ? [this.linkById(routed)!] : this.gatewayLinks().filter((l) => l.id !== linkId);
-      let sent = false;
-      for (const l of targets) {
-        try {
-          if (l.send(f.frame)) sent = true;
-        } catch {
-          // closed meanwhile: try the next one
-        }
-      }
-      if (sent) resent++;
-      else noRoute++;
-    }
+    for (const f of frames) if (this.resend(f.frame, f.recipient, linkId)) resent++;
+    const noRoute = frames.length - resent;
     this.counters.failedOver += resent;
     this.counters.failoverNoRoute += noRoute;
     this.events.push({ type: 'failover', at: this.ctx.clock.now(), linkId, resent, noRoute });
     this.ctx.logger.info({ link: linkId, resent, noRoute }, 'failover: retained frames re-sent');
+  }
+
+  /** A gateway link refused a directed frame (closing socket, full queue): send it another way. */
+  private divert(frame: Uint8Array, recipient: string, fromLinkId: string): boolean {
+    const ok = this.resend(frame, recipient, fromLinkId);
+    if (ok) this.counters.diverted++;
+    else this.counters.failoverNoRoute++;
+    return ok;
+  }
+
+  /**
+   * Send one directed frame toward `recipient` avoiding `excludeLinkId`: on the held route
+   * to its gateway when that is another open link, else on every other open gateway link
+   * (duplicate caches downstream drop extra copies). True when some link took it.
+   */
+  private resend(frame: Uint8Array, recipient: string, excludeLinkId: string): boolean {
+    const dest = this.gatewayIds.has(recipient) ? recipient : this.topology.homeOf(recipient);
+    const routed = dest ? this.routes.get(dest) : undefined;
+    const viaRoute = routed !== undefined && routed !== excludeLinkId ? this.linkById(routed) : undefined;
+    const targets = viaRoute ? [viaRoute] : this.gatewayLinks().filter((l) => l.id !== excludeLinkId);
+    let sent = false;
+    for (const l of targets) {
+      try {
+        // the inner link: a refusal here must not divert again
+        const raw = l instanceof FailoverLink ? l.inner : l;
+        if (raw.send(frame)) {
+          sent = true;
+          if (l instanceof FailoverLink) this.retention.push(l.id, frame, recipient);
+        }
+      } catch {
+        // closed meanwhile: try the next one
+      }
+    }
+    return sent;
   }
 
   private recordRecovery(peer: string): void {
@@ -551,7 +572,7 @@ export class DetectionModule implements GatewayModule {
       routes: this.routes.routesView().map((r) => ({ ...r, linkId: r.linkId ?? null, cost: r.cost ?? null })),
       routePolicyInstalled: this.policyInstalled,
       partition: { partitioned: this.partitioned, unreachable: this.unreachable, components: this.topology.partitionState().components, knownGateways: this.topology.gateways().length },
-      failover: { ...this.retention.stats(), resent: this.counters.failedOver, noRoute: this.counters.failoverNoRoute },
+      failover: { ...this.retention.stats(), resent: this.counters.failedOver, diverted: this.counters.diverted, noRoute: this.counters.failoverNoRoute },
       reconnect: { ...DEFAULT_RECONNECT_POLICY },
       prober: this.prober.stats(),
       counters: { ...this.counters },

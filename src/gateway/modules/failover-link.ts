@@ -28,10 +28,17 @@ export function directedRecipient(frame: Uint8Array): string | undefined {
 export class FailoverLink implements Link {
   readonly inner: Link;
   private readonly retention: RetentionBuffer;
+  private readonly divert: (frame: Uint8Array, recipient: string, fromLinkId: string) => boolean;
 
-  constructor(components: { retention: RetentionBuffer }, inner: Link) {
+  /**
+   * @param components `retention` keeps sent directed frames; `divert` re-sends a directed
+   *   frame this link refused (socket closing, egress queue full) or could not take
+   *   (closed) through another gateway link, returning whether one took it.
+   */
+  constructor(components: { retention: RetentionBuffer; divert: (frame: Uint8Array, recipient: string, fromLinkId: string) => boolean }, inner: Link) {
     this.inner = inner;
     this.retention = components.retention;
+    this.divert = components.divert;
   }
 
   get id(): string {
@@ -56,13 +63,26 @@ export class FailoverLink implements Link {
     return this.inner.isOpen;
   }
 
-  /** Send, and retain the frame when it is directed. @throws as the inner link (MG_ERR_LINK_CLOSED, MG_ERR_LINK_FRAME_TOO_LARGE). */
+  /**
+   * Send; a directed frame is retained when the link takes it and diverted to another
+   * gateway link when the link refuses it or is closed (then the result of the diversion
+   * is returned).
+   * @throws as the inner link: MG_ERR_LINK_FRAME_TOO_LARGE; MG_ERR_LINK_CLOSED for
+   *   broadcasts, or a directed frame no other link took.
+   */
   send(frame: Uint8Array): boolean {
-    const ok = this.inner.send(frame);
-    if (ok) {
-      const to = directedRecipient(frame);
-      if (to !== undefined) this.retention.push(this.inner.id, frame, to);
+    let ok: boolean;
+    try {
+      ok = this.inner.send(frame);
+    } catch (err) {
+      const to = (err as { code?: string }).code === 'MG_ERR_LINK_CLOSED' ? directedRecipient(frame) : undefined;
+      if (to !== undefined && this.divert(frame, to, this.inner.id)) return true;
+      throw err;
     }
+    const to = directedRecipient(frame);
+    if (to === undefined) return ok;
+    if (ok) this.retention.push(this.inner.id, frame, to);
+    else ok = this.divert(frame, to, this.inner.id);
     return ok;
   }
 
