@@ -5,7 +5,7 @@
  * scores, recovery strategy choice and failover retention. Pure: every part takes a Clock.
  * See docs/detection.md.
  */
-export { PhiAccrualFailureDetector, HeartbeatHistory, phiOf, validatePhiOptions, AKKA_PHI_DEFAULTS, type PhiAccrualOptions } from './phi-accrual-failure-detector.js';
+export { PhiAccrualFailureDetector, HeartbeatHistory, phiOf, thresholdY, validatePhiOptions, AKKA_PHI_DEFAULTS, type PhiAccrualOptions } from './phi-accrual-failure-detector.js';
 export { Awareness } from './awareness.js';
 export { suspicionTimeoutMs } from './suspicion.js';
 export { Membership, DEFAULT_MAX_MEMBERS, type MemberKind, type MemberState, type MemberView, type Transition, type TransitionReason, type MembershipComponents, type MembershipInit } from './membership.js';

@@ -226,7 +226,7 @@ export class Membership {
     const now = this.clock.now();
     for (const m of this.members.values()) {
       if (m.state === 'alive') {
-        if (m.detector.phiAt(now) >= m.detector.threshold) {
+        if (!m.detector.availableAt(now)) {
           m.confirmations.add('self');
           this.setState(m, 'suspect', 'phi', now);
         }

@@ -59,6 +59,22 @@ export function phiOf(timeDiffMs: number, meanMs: number, stdDeviationMs: number
 }
 
 /**
+ * The standardised distance y* = (t − μ) / σ at which {@link phiOf} equals `threshold`, in
+ * closed form: φ = −log10(e / (1 + e)) with e = exp(−y(1.5976 + 0.070566 y²)) (both of
+ * Akka's branches compute this value), so φ = th ⇔ 0.070566 y³ + 1.5976 y + ln(p / (1 − p)) = 0
+ * with p = 10^−th — a depressed cubic with one real root (Cardano). Lets a detector know
+ * when it will cross the threshold without evaluating φ.
+ */
+export function thresholdY(threshold: number): number {
+  const p = Math.pow(10, -threshold);
+  const c = Math.log(p / (1 - p));
+  const P = 1.5976 / 0.070566;
+  const Q = c / 0.070566;
+  const d = Math.sqrt((Q / 2) ** 2 + (P / 3) ** 3);
+  return Math.cbrt(-Q / 2 + d) + Math.cbrt(-Q / 2 - d);
+}
+
+/**
  * Heartbeat inter-arrival history capped at `maxSampleSize` intervals, with running sum
  * and sum of squares (Akka `HeartbeatHistory`); O(1) per append, mean and population
  * variance in O(1). Stored in a ring buffer (Akka drops the oldest from an immutable
@@ -66,7 +82,8 @@ export function phiOf(timeDiffMs: number, meanMs: number, stdDeviationMs: number
  */
 export class HeartbeatHistory {
   readonly maxSampleSize: number;
-  private readonly ring: Float64Array;
+  /** Grows by doubling up to maxSampleSize, so 10,000 detectors do not hold 80 MB of empty rings. */
+  private ring: Float64Array;
   private start = 0;
   private count = 0;
   private sum = 0;
@@ -78,7 +95,7 @@ export class HeartbeatHistory {
       throw new MeshgateError('MG_ERR_DETECTOR_CONFIG', `maxSampleSize must be an integer >= 1, got ${maxSampleSize}`);
     }
     this.maxSampleSize = maxSampleSize;
-    this.ring = new Float64Array(maxSampleSize);
+    this.ring = new Float64Array(Math.min(maxSampleSize, 16));
   }
 
   /** Number of intervals held. */
@@ -88,18 +105,27 @@ export class HeartbeatHistory {
 
   /** Append one interval (ms), dropping the oldest when full. */
   add(intervalMs: number): void {
-    if (this.count === this.maxSampleSize) {
+    if (this.count === this.ring.length && this.ring.length < this.maxSampleSize) this.grow();
+    const cap = this.ring.length;
+    if (this.count === cap) {
       const oldest = this.ring[this.start];
       this.sum -= oldest;
       this.squaredSum -= oldest * oldest;
       this.ring[this.start] = intervalMs;
-      this.start = (this.start + 1) % this.maxSampleSize;
+      this.start = (this.start + 1) % cap;
     } else {
-      this.ring[(this.start + this.count) % this.maxSampleSize] = intervalMs;
+      this.ring[(this.start + this.count) % cap] = intervalMs;
       this.count++;
     }
     this.sum += intervalMs;
     this.squaredSum += intervalMs * intervalMs;
+  }
+
+  private grow(): void {
+    const next = new Float64Array(Math.min(this.maxSampleSize, this.ring.length * 2));
+    for (let i = 0; i < this.count; i++) next[i] = this.ring[(this.start + i) % this.ring.length];
+    this.ring = next;
+    this.start = 0;
   }
 
   /** Forget every interval. */
@@ -133,7 +159,7 @@ export class HeartbeatHistory {
  */
 export function validatePhiOptions(o: PhiAccrualOptions): PhiAccrualOptions {
   const bad = (field: string, rule: string) => new MeshgateError('MG_ERR_DETECTOR_CONFIG', `${field} ${rule}`, { field });
-  if (!(o.threshold > 0)) throw bad('threshold', 'must be > 0');
+  if (!(o.threshold > 0 && o.threshold <= 300)) throw bad('threshold', 'must be > 0 and <= 300 (10^-threshold must stay a normal double)');
   if (!Number.isInteger(o.maxSampleSize) || o.maxSampleSize < 1) throw bad('maxSampleSize', 'must be an integer > 0');
   if (!(o.minStdDeviationMs > 0)) throw bad('minStdDeviationMs', 'must be > 0');
   if (!(o.acceptableHeartbeatPauseMs >= 0)) throw bad('acceptableHeartbeatPauseMs', 'must be >= 0');
@@ -150,6 +176,7 @@ export class PhiAccrualFailureDetector {
   readonly firstHeartbeatEstimateMs: number;
   private readonly clock: Pick<Clock, 'now'>;
   private readonly history: HeartbeatHistory;
+  private readonly yThreshold: number;
   private lastHeartbeat: number | undefined;
 
   /**
@@ -166,6 +193,7 @@ export class PhiAccrualFailureDetector {
     this.firstHeartbeatEstimateMs = o.firstHeartbeatEstimateMs;
     this.clock = clock;
     this.history = new HeartbeatHistory(o.maxSampleSize);
+    this.yThreshold = thresholdY(o.threshold);
   }
 
   /** Record a heartbeat now. */
@@ -173,7 +201,7 @@ export class PhiAccrualFailureDetector {
     const now = this.clock.now();
     if (this.lastHeartbeat === undefined) {
       this.seed();
-    } else if (this.phiAt(now) < this.threshold) {
+    } else if (this.availableAt(now)) {
       // only while available: the first heartbeat after a failure would skew the stats
       this.history.add(now - this.lastHeartbeat);
     }
@@ -187,7 +215,28 @@ export class PhiAccrualFailureDetector {
 
   /** φ < threshold. */
   isAvailable(): boolean {
-    return this.phiAt(this.clock.now()) < this.threshold;
+    return this.availableAt(this.clock.now());
+  }
+
+  /**
+   * φ < threshold at `nowMs`, without the exp/log unless `nowMs` is within 1 ms of the
+   * crossing time (then φ itself decides, so the answer always equals `phiAt(nowMs) < threshold`).
+   */
+  availableAt(nowMs: number): boolean {
+    if (this.lastHeartbeat === undefined) return true;
+    const until = this.availableUntilMs();
+    if (nowMs < until - 1) return true;
+    if (nowMs > until + 1) return false;
+    return this.phiAt(nowMs) < this.threshold;
+  }
+
+  /**
+   * ms since the epoch at which φ reaches the threshold if no heartbeat arrives:
+   * last + μ + pause + y*·σ ({@link thresholdY}); Infinity before the first heartbeat.
+   */
+  availableUntilMs(): number {
+    if (this.lastHeartbeat === undefined) return Infinity;
+    return this.lastHeartbeat + this.timeToThresholdMs();
   }
 
   /** True once a heartbeat has been recorded. */
@@ -217,22 +266,9 @@ export class PhiAccrualFailureDetector {
     return phiOf(nowMs - this.lastHeartbeat, mean, Math.max(this.history.stdDeviation, this.minStdDeviationMs));
   }
 
-  /**
-   * Time since the last heartbeat (ms) at which φ reaches the threshold, found by
-   * bisection on the monotone φ (used to schedule the next check instead of polling).
-   */
+  /** Time since the last heartbeat (ms) at which φ reaches the threshold: μ + pause + y*·σ. */
   timeToThresholdMs(): number {
-    const mean = this.history.mean + this.acceptableHeartbeatPauseMs;
-    const sd = Math.max(this.history.stdDeviation, this.minStdDeviationMs);
-    let lo = 0;
-    let hi = Math.max(1, mean + 20 * sd);
-    while (phiOf(hi, mean, sd) < this.threshold) hi *= 2;
-    for (let i = 0; i < 40 && hi - lo > 0.5; i++) {
-      const mid = (lo + hi) / 2;
-      if (phiOf(mid, mean, sd) < this.threshold) lo = mid;
-      else hi = mid;
-    }
-    return hi;
+    return this.history.mean + this.acceptableHeartbeatPauseMs + this.yThreshold * Math.max(this.history.stdDeviation, this.minStdDeviationMs);
   }
 
   private seed(): void {
