@@ -17,3 +17,4 @@ export { chooseRecovery, type RecoveryStrategy, type RecoveryInput } from './rec
 export { RetentionBuffer, type RetainedFrame } from './retention.js';
 export { EventsRing } from './events-ring.js';
 export { parseRumour, parseTopo, MAX_TOPO_NEIGHBOURS, MAX_TOPO_PHONES, MAX_TOPO_URLS, type RumourBody, type TopoBody } from './gossip-wire.js';
+export { RouteKeeper, type GatewayLinkInfo } from './route-keeper.js';

@@ -71,12 +71,11 @@ describe('detection over a simulated overlay (A–B–C, A–D–C)', () => {
     const { A, B, C, D } = square(net);
     await net.run(12_000);
     const ab = A.linkTo(B)!;
-    const phone = '00000000000000c1';
-    // a frame to a phone behind C goes to B; B silently dies before forwarding it
+    // a frame for C goes to B; B silently dies (hangs: links open, nothing gets through) before forwarding it
     net.medium(A, B).setConditions({ lossRate: 1 });
+    net.medium(B, C).setConditions({ lossRate: 1 });
     const frame = directedFrame('00000000000000a1', C.peerId, 'keep me', net.clock.now());
     assert.equal(ab.send(frame), true);
-    void phone;
     const started = net.clock.now();
     await net.run(20_000);
     const st = A.status();
@@ -91,7 +90,25 @@ describe('detection over a simulated overlay (A–B–C, A–D–C)', () => {
     const atD = [...D.received.values()].flat();
     assert.ok(atD.some((f) => Buffer.from(f).equals(Buffer.from(frame))), 'D received the failed-over frame');
     assert.equal(A.module.routeFor(C.peerId), A.linkTo(D)!.id, 'the route to C now goes through D');
-    assert.ok(st.events.some((e: any) => e.type === 'recovery' && e.peer === B.peerId && e.strategies.includes('alternative-route')));
+    // nobody reaches B any more, A does not dial it and knows no URL near it: nothing to do but wait
+    assert.deepEqual(st.events.find((e: any) => e.type === 'recovery' && e.peer === B.peerId)?.strategies, ['wait']);
+  });
+
+  test('a dead link to a live gateway: the link is closed, the gateway is reached indirectly and refutes the suspicion', async () => {
+    const net = new SimNet();
+    const [A, B, D] = ['A', 'B', 'D'].map((n) => net.gateway(n, FAST));
+    net.connect(A, B);
+    net.connect(A, D);
+    net.connect(D, B);
+    await net.run(12_000);
+    const inc = B.module.currentIncarnation;
+    net.medium(A, B).setConditions({ lossRate: 1 });
+    await net.run(20_000);
+    assert.equal(A.linkTo(B), undefined, 'the silent link was closed');
+    assert.ok(A.status().events.some((e: any) => e.type === 'state' && e.kind === 'link' && e.to === 'down'));
+    assert.ok(B.module.currentIncarnation > inc, 'B heard the rumour through D and refuted it');
+    assert.equal(A.module.peerState(B.peerId), 'alive', 'B is alive for A (through D)');
+    assert.equal(A.module.routeFor(B.peerId), A.linkTo(D)!.id, 'and reached through D');
   });
 
   test('a gateway refutes a suspicion about itself with a higher incarnation', async () => {

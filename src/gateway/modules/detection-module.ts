@@ -19,6 +19,12 @@
  *   (src/detection/recovery.ts); health scores are computed (src/detection/health.ts).
  * - Installs its route choice as the engine's RoutePolicy when `detection.routePolicy` is
  *   `on`, or `auto` and no `routing` module runs.
+ *
+ * Why ~490 lines in one file: this is only the wiring — inputs (engine, link and control
+ * events) to the parts and their decisions back to links and events; every part lives in a
+ * file of its own (src/detection/*, failover-link, failover-controller, detection-gossip,
+ * detection-health, recovery-planner), and splitting the plumbing would scatter one
+ * event's path across files.
  */
 import type { GatewayModule, GatewayModuleContext } from '../module.js';
 import type { Link } from '../../ports/link.js';
@@ -26,11 +32,15 @@ import type { RouteQuery } from '../../mesh/index.js';
 import { toHex } from '../../protocol/hex.js';
 import { applyModuleMigrations, preparedRetained } from '../../storage/index.js';
 import { DEFAULT_RECONNECT_POLICY } from '../../links/backoff.js';
+import { RecoveryPlanner } from './recovery-planner.js';
+import { DetectionGossip } from './detection-gossip.js';
 import {
-  Awareness, EventsRing, GatewayProber, HealthModel, Membership, PROBE_TYPES, RetentionBuffer, RouteHold, Topology,
-  chooseRecovery, parseRumour, parseTopo, MAX_TOPO_PHONES, type ProbeType, type ScoreView, type Transition,
+  Awareness, EventsRing, GatewayProber, HealthModel, Membership, PROBE_TYPES, RetentionBuffer, RouteHold, RouteKeeper, Topology,
+  MAX_TOPO_PHONES, type ProbeType, type Transition,
 } from '../../detection/index.js';
 import { FailoverLink } from './failover-link.js';
+import { FailoverController } from './failover-controller.js';
+import { HealthTracker } from './detection-health.js';
 
 /** One entry of the events ring on /api/status. */
 export type DetectionEvent =
@@ -52,26 +62,32 @@ export class DetectionModule implements GatewayModule {
   private membership!: Membership;
   private prober!: GatewayProber;
   private routes!: RouteHold;
+  private keeper!: RouteKeeper;
   private topology!: Topology;
-  private health!: HealthModel;
+  private health!: HealthTracker;
   private retention!: RetentionBuffer;
+  private failovers!: FailoverController;
+  private recovery!: RecoveryPlanner;
+  private gossip!: DetectionGossip;
   private events!: EventsRing<DetectionEvent>;
   private readonly gatewayIds = new Set<string>();
   /** Phones heard directly on our phone links: peer ID → link ID. */
   private readonly localPhones = new Map<string, string>();
   private readonly rttMs = new Map<string, number>();
-  private readonly quality = new Map<string, { sojournMs?: number }>();
-  private readonly lastLinkStats = new Map<string, { frames: number; drops: number }>();
-  private linkHealth: Array<{ linkId: string; peerId: string | null } & ScoreView> = [];
-  private gatewayHealth: ScoreView | undefined;
   private partitioned = false;
   private unreachable: string[] = [];
-  private readonly counters = { failedOver: 0, failoverNoRoute: 0, diverted: 0, closedPeerDown: 0, badBodies: 0, rumoursIn: 0, refutations: 0, partitionsDetected: 0, partitionsHealed: 0, bridgesDialled: 0, routeChanges: 0 };
+  private readonly counters = { closedPeerDown: 0, badProbeBodies: 0, partitionsDetected: 0, partitionsHealed: 0, routeChanges: 0 };
   private topoSeq = 0;
   private tickTimer: { id: number } | undefined;
   private topoTimer: { id: number } | undefined;
   private policyInstalled = false;
   private readonly unsubscribe: Array<() => void> = [];
+  private readonly random: () => number;
+
+  /** @param components random: uniform [0, 1) for choosing indirect-probe intermediaries (default Math.random). */
+  constructor(components: { random?: () => number } = {}) {
+    this.random = components.random ?? Math.random;
+  }
 
   start(ctx: GatewayModuleContext): void {
     this.ctx = ctx;
@@ -92,27 +108,48 @@ export class DetectionModule implements GatewayModule {
     );
     this.routes = new RouteHold({ clock: ctx.clock }, { holdTimeMs: cfg.holdTimeMs });
     this.topology = new Topology({ self: this.self, ttlMs: 3 * cfg.topologyIntervalMs });
-    this.health = new HealthModel({ warningBelow: cfg.healthWarningBelow, criticalBelow: cfg.healthCriticalBelow });
+    this.keeper = new RouteKeeper({ topology: this.topology, hold: this.routes, isGateway: (p) => this.gatewayIds.has(p) });
+    this.health = new HealthTracker({ model: new HealthModel({ warningBelow: cfg.healthWarningBelow, criticalBelow: cfg.healthCriticalBelow }), membership: this.membership }, { threshold: cfg.threshold });
     this.retention = new RetentionBuffer({ clock: ctx.clock }, { retainMs: cfg.failoverRetainMs, maxFramesPerLink: cfg.failoverMaxFrames });
+    this.recovery = new RecoveryPlanner({ topology: this.topology, dialer: ctx.dialer, gatewayLinks: () => this.gatewayLinks() }, { self: this.self });
+    this.failovers = new FailoverController({
+      retention: this.retention,
+      gatewayLinks: () => this.gatewayLinks(),
+      routeToward: (recipient) => {
+        const dest = this.keeper.destinationOf(recipient);
+        return dest === undefined ? undefined : this.keeper.routeFor(dest);
+      },
+    });
     this.events = new EventsRing(cfg.eventsCapacity);
     this.prober = new GatewayProber(
       {
         clock: ctx.clock,
-        random: Math.random,
+        random: this.random,
         awareness: this.awareness,
         send: (linkId, type, body) => ctx.control.send(linkId, type, body),
         links: () => this.gatewayLinks().map((l) => ({ linkId: l.id, peerId: l.remotePeerId })),
         incarnation: () => this.incarnation,
         onHeard: (e) => this.onHeard(e),
         onIndirect: (e) => this.onIndirect(e),
-        onBadBody: () => this.counters.badBodies++,
+        onBadBody: () => this.counters.badProbeBodies++,
       },
       { pingIntervalMs: cfg.pingIntervalMs, pingTimeoutMs: cfg.pingTimeoutMs, indirectProbes: cfg.indirectProbes },
     );
     for (const t of PROBE_TYPES) this.unsubscribe.push(ctx.control.on(t, (m) => this.prober.receive(t as ProbeType, m.linkId, m.peerId, m.body)));
-    this.unsubscribe.push(ctx.control.on('suspect', (m) => this.onSuspectRumour(m.linkId, m.peerId, m.body)));
-    this.unsubscribe.push(ctx.control.on('alive', (m) => this.onAliveRumour(m.linkId, m.body)));
-    this.unsubscribe.push(ctx.control.on('topo', (m) => this.onTopo(m.linkId, m.body)));
+    this.gossip = new DetectionGossip({
+      control: ctx.control,
+      membership: this.membership,
+      topology: this.topology,
+      now: () => ctx.clock.now(),
+      self: this.self,
+      incarnation: () => this.incarnation,
+      setIncarnation: (n) => (this.incarnation = this.persistIncarnation(n)),
+      linkedTo: (peer) => this.gatewayLinks().some((l) => l.remotePeerId === peer),
+      onGateway: (peer) => this.gatewayIds.add(peer),
+      onRefute: (incarnation, from) => this.events.push({ type: 'refute', at: ctx.clock.now(), incarnation, from: from ?? null }),
+      onTopologyChanged: () => this.recomputeRoutes(),
+    });
+    this.unsubscribe.push(...this.gossip.register());
     ctx.events.on('link-up', this.onLinkUp);
     ctx.events.on('link-down', this.onLinkDown);
     ctx.events.on('link-quality', this.onQuality);
@@ -148,12 +185,13 @@ export class DetectionModule implements GatewayModule {
     this.ctx.events.off('link-quality', this.onQuality);
     this.ctx.engine.off('packet', this.onPacket);
     this.ctx.engine.off('peer', this.onPeer);
-    if (this.policyInstalled) this.ctx.engine.setRoutePolicy(undefined);
+    // a routing module started after us owns the policy now: leave it alone
+    if (this.policyInstalled && this.ctx.module('routing') === undefined) this.ctx.engine.setRoutePolicy(undefined);
   }
 
   wrapLink(link: Link): Link {
     if (!link.isGatewayLink || !this.retention) return link;
-    return new FailoverLink({ retention: this.retention, divert: (frame, to, from) => this.divert(frame, to, from) }, link);
+    return new FailoverLink({ retention: this.retention, divert: (frame, to, from) => this.failovers.divert(frame, to, from) }, link);
   }
 
   // ---- public queries (for tests, the routing module and the CLI) --------------------
@@ -170,7 +208,7 @@ export class DetectionModule implements GatewayModule {
 
   /** The first-hop link chosen (with hold-down) toward a destination gateway. */
   routeFor(gatewayPeerId: string): string | undefined {
-    return this.routes.get(gatewayPeerId);
+    return this.keeper.routeFor(gatewayPeerId);
   }
 
   /** Route changes so far (not counting first choices). */
@@ -229,8 +267,6 @@ export class DetectionModule implements GatewayModule {
   private readonly onLinkDown = (e: { link: Link; reason: string }): void => {
     const l = e.link;
     this.health.forget(l.id);
-    this.lastLinkStats.delete(l.id);
-    this.quality.delete(l.id);
     this.rttMs.delete(l.id);
     for (const [p, id] of this.localPhones) if (id === l.id) this.localPhones.delete(p);
     if (!l.isGatewayLink) return;
@@ -247,7 +283,7 @@ export class DetectionModule implements GatewayModule {
   };
 
   private readonly onQuality = (e: { linkId: string; sojournMs?: number }): void => {
-    if (e.sojournMs !== undefined && this.linkById(e.linkId)) this.quality.set(e.linkId, { sojournMs: e.sojournMs });
+    if (e.sojournMs !== undefined && this.linkById(e.linkId)) this.health.setSojourn(e.linkId, e.sojournMs);
   };
 
   private onHeard(e: { linkId: string; peerId: string | undefined; incarnation: number; rttMs: number | undefined; pingSentAt?: number }): void {
@@ -273,42 +309,6 @@ export class DetectionModule implements GatewayModule {
 
   // ---- gossip ------------------------------------------------------------------------------
 
-  private onSuspectRumour(linkId: string, from: string | undefined, body: unknown): void {
-    const r = parseRumour(body);
-    if (!r) return void this.counters.badBodies++;
-    this.counters.rumoursIn++;
-    if (r.peer === this.self) {
-      // SWIM refutation: a higher incarnation overrides every suspicion of the old one
-      if (r.inc >= this.incarnation) {
-        this.incarnation = this.persistIncarnation(r.inc + 1);
-        this.counters.refutations++;
-        this.events.push({ type: 'refute', at: this.ctx.clock.now(), incarnation: this.incarnation, from: from ?? null });
-        this.ctx.control.broadcast('alive', { peer: this.self, inc: this.incarnation });
-      }
-      return;
-    }
-    // our own evidence wins over a rumour while we have a direct link to the suspect
-    if (this.gatewayLinks().some((l) => l.remotePeerId === r.peer)) return void this.ctx.control.broadcast('suspect', r, { exceptLinkId: linkId });
-    if (this.membership.suspectRumour(r.peer, r.inc, from ?? linkId)) this.ctx.control.broadcast('suspect', r, { exceptLinkId: linkId });
-  }
-
-  private onAliveRumour(linkId: string, body: unknown): void {
-    const r = parseRumour(body);
-    if (!r) return void this.counters.badBodies++;
-    this.counters.rumoursIn++;
-    if (r.peer !== this.self && this.membership.aliveRumour(r.peer, r.inc)) this.ctx.control.broadcast('alive', r, { exceptLinkId: linkId });
-  }
-
-  private onTopo(linkId: string, body: unknown): void {
-    const t = parseTopo(body);
-    if (!t) return void this.counters.badBodies++;
-    this.gatewayIds.add(t.origin);
-    if (this.topology.accept({ origin: t.origin, seq: t.seq, neighbours: t.nbrs, phones: t.phones, urls: t.urls, receivedAt: this.ctx.clock.now() })) {
-      this.ctx.control.broadcast('topo', t, { exceptLinkId: linkId });
-      this.recomputeRoutes();
-    }
-  }
-
   private floodOwnTopology(): void {
     const urls: Record<string, string> = {};
     for (const d of this.ctx.dialer.dialled()) {
@@ -333,14 +333,13 @@ export class DetectionModule implements GatewayModule {
     this.ctx.events.emit('peer-state', { peerId: t.id, kind: t.kind, state: t.to, at: t.at, phi: t.phi, ...(linkId ? { linkId } : {}) });
     if (t.kind !== 'gateway') return;
     if (t.to === 'suspect' && (t.reason === 'phi' || t.reason === 'declared')) {
-      this.ctx.control.broadcast('suspect', { peer: t.id, inc: t.incarnation });
+      this.gossip.suspect(t.id, t.incarnation);
       this.prober.probeIndirect(t.id);
     }
     if (t.to === 'down') {
       for (const l of this.gatewayLinks().filter((x) => x.remotePeerId === t.id)) this.closeDead(l, `gateway ${t.id} declared down`);
-      this.topology.forget(t.id);
       this.refreshTopology();
-      this.recordRecovery(t.id);
+      this.recordRecovery(t.id); // its record stays: it goes stale, and shows the gateway as unreachable until forgotten
     }
     if (t.to === 'alive' && t.from !== 'new') this.recomputeRoutes();
   }
@@ -368,81 +367,22 @@ export class DetectionModule implements GatewayModule {
 
   /** Re-send the frames retained for a closed gateway link through the current routes. */
   private failover(linkId: string): void {
-    const frames = this.retention.take(linkId);
-    if (frames.length === 0) return;
-    let resent = 0;
-    for (const f of frames) if (this.resend(f.frame, f.recipient, linkId)) resent++;
-    const noRoute = frames.length - resent;
-    this.counters.failedOver += resent;
-    this.counters.failoverNoRoute += noRoute;
+    const { resent, noRoute } = this.failovers.failover(linkId);
+    if (resent + noRoute === 0) return;
     this.events.push({ type: 'failover', at: this.ctx.clock.now(), linkId, resent, noRoute });
-    this.ctx.logger.info({ link: linkId, resent, noRoute }, 'failover: retained frames re-sent');
-  }
-
-  /** A gateway link refused a directed frame (closing socket, full queue): send it another way. */
-  private divert(frame: Uint8Array, recipient: string, fromLinkId: string): boolean {
-    const ok = this.resend(frame, recipient, fromLinkId);
-    if (ok) this.counters.diverted++;
-    else this.counters.failoverNoRoute++;
-    return ok;
-  }
-
-  /**
-   * Send one directed frame toward `recipient` avoiding `excludeLinkId`: on the held route
-   * to its gateway when that is another open link, else on every other open gateway link
-   * (duplicate caches downstream drop extra copies). True when some link took it.
-   */
-  private resend(frame: Uint8Array, recipient: string, excludeLinkId: string): boolean {
-    const dest = this.gatewayIds.has(recipient) ? recipient : this.topology.homeOf(recipient);
-    const routed = dest ? this.routes.get(dest) : undefined;
-    const viaRoute = routed !== undefined && routed !== excludeLinkId ? this.linkById(routed) : undefined;
-    const targets = viaRoute ? [viaRoute] : this.gatewayLinks().filter((l) => l.id !== excludeLinkId);
-    let sent = false;
-    for (const l of targets) {
-      try {
-        // the inner link: a refusal here must not divert again
-        const raw = l instanceof FailoverLink ? l.inner : l;
-        if (raw.send(frame)) {
-          sent = true;
-          if (l instanceof FailoverLink) this.retention.push(l.id, frame, recipient);
-        }
-      } catch {
-        // closed meanwhile: try the next one
-      }
-    }
-    return sent;
+    this.ctx.logger.info({ link: linkId, resent, noRoute, ...(noRoute > 0 ? { code: 'MG_ERR_FAILOVER_NO_ROUTE' } : {}) }, 'failover: retained frames re-sent');
   }
 
   private recordRecovery(peer: string): void {
-    const alternativeHops = this.topology.firstHops(peer).length;
-    const weDialIt = this.ctx.dialer.dialled().some((d) => d.url === this.topology.urlOf(peer) || (d.linkId !== undefined && this.linkById(d.linkId)?.remotePeerId === peer) || this.dialledPeer.get(d.url) === peer);
-    const rec = this.topology.record(peer);
-    let bridgeUrl: string | undefined;
-    for (const n of rec?.neighbours ?? []) {
-      const u = this.topology.urlOf(n);
-      if (n !== this.self && u && !this.gatewayLinks().some((l) => l.remotePeerId === n)) bridgeUrl ??= u;
-    }
-    const strategies = chooseRecovery({ alternativeHops, weDialIt, bridgeUrl });
-    let detail = `alternatives ${alternativeHops}`;
-    if (strategies.includes('reconnect')) detail += `; redial back-off ${DEFAULT_RECONNECT_POLICY.initialMs}..${DEFAULT_RECONNECT_POLICY.maxMs} ms x${DEFAULT_RECONNECT_POLICY.factor} ±${DEFAULT_RECONNECT_POLICY.jitter * 100}%`;
-    if (strategies.includes('bridge') && bridgeUrl && this.ctx.dialer.dial(bridgeUrl, { source: 'detection-bridge' })) {
-      this.counters.bridgesDialled++;
-      detail += `; bridging via ${bridgeUrl}`;
-    }
+    const { strategies, detail } = this.recovery.plan(peer);
     this.events.push({ type: 'recovery', at: this.ctx.clock.now(), peer, strategies, detail });
   }
-
-  /** dial URL → peer ID, learnt while its link was up (to know whom a redial is for). */
-  private readonly dialledPeer = new Map<string, string>();
 
   // ---- periodic evaluation -----------------------------------------------------------------
 
   private tick(): void {
     this.membership.check();
-    for (const d of this.ctx.dialer.dialled()) {
-      const peer = d.linkId ? this.linkById(d.linkId)?.remotePeerId : undefined;
-      if (peer && this.dialledPeer.size < 256) this.dialledPeer.set(d.url, peer);
-    }
+    this.recovery.noteDialled();
     const gone = this.topology.expire(this.ctx.clock.now());
     if (gone.length > 0 || this.topology.takeChanged()) this.recomputeRoutes();
     this.updatePartition();
@@ -461,20 +401,10 @@ export class DetectionModule implements GatewayModule {
   /** Re-decide the hold-down route to every known gateway. */
   private recomputeRoutes(): void {
     this.topology.takeChanged();
-    const dests = new Set([...this.topology.gateways(), ...this.topology.ownNeighbours()]);
-    for (const dest of dests) {
-      const cands: Array<{ linkId: string; cost: number }> = [];
-      for (const hop of this.topology.firstHops(dest)) {
-        for (const l of this.gatewayLinks()) {
-          if (l.remotePeerId === hop.via) cands.push({ linkId: l.id, cost: hop.hops * 1000 + (this.rttMs.get(l.id) ?? 500) });
-        }
-      }
-      const prev = this.routes.get(dest);
-      const ch = this.routes.update(dest, cands);
-      if (ch) {
-        if (prev !== undefined) this.counters.routeChanges++;
-        this.events.push({ type: 'route', at: ch.at, destination: dest, from: ch.from ?? null, to: ch.to ?? null, forced: ch.forced });
-      }
+    const links = this.gatewayLinks().map((l) => ({ id: l.id, peerId: l.remotePeerId }));
+    for (const ch of this.keeper.recompute(links, (id) => this.rttMs.get(id))) {
+      if (ch.replaced) this.counters.routeChanges++;
+      this.events.push({ type: 'route', at: ch.at, destination: ch.destination, from: ch.from ?? null, to: ch.to ?? null, forced: ch.forced });
     }
   }
 
@@ -496,25 +426,12 @@ export class DetectionModule implements GatewayModule {
   }
 
   private updateHealth(): void {
-    const scores: Array<{ linkId: string; peerId: string | null } & ScoreView> = [];
-    for (const l of this.ctx.links()) {
-      let member: string | undefined = l.isGatewayLink ? linkKey(l.id) : undefined;
-      if (!member) for (const [p, id] of this.localPhones) if (id === l.id) (member ??= p);
-      const state = (member && this.membership.state(member)) || 'alive';
-      const det = member ? this.membership.detector(member) : undefined;
-      const s = l.stats();
-      const frames = s.framesIn + s.framesOut;
-      const drops = Object.values(s.drops).reduce((a, b) => a + b, 0);
-      const prev = this.lastLinkStats.get(l.id) ?? { frames: 0, drops: 0 };
-      this.lastLinkStats.set(l.id, { frames, drops });
-      const df = frames - prev.frames;
-      const dd = drops - prev.drops;
-      const errorRate = dd <= 0 ? 0 : dd / Math.max(1, df + dd);
-      const v = this.health.link(l.id, { state, phi: det?.phi() ?? 0, threshold: det?.threshold ?? this.ctx.config.detection.threshold, sojournMs: this.quality.get(l.id)?.sojournMs, errorRate });
-      scores.push({ linkId: l.id, peerId: l.remotePeerId ?? null, ...v });
-    }
-    this.linkHealth = scores;
-    this.gatewayHealth = this.health.gateway(scores.map((s) => s.score), this.awareness.snapshot(), this.partitioned);
+    const memberOf = (l: Link): string | undefined => {
+      if (l.isGatewayLink) return linkKey(l.id);
+      for (const [p, id] of this.localPhones) if (id === l.id) return p;
+      return undefined;
+    };
+    this.health.update(this.ctx.links(), memberOf, this.awareness.snapshot(), this.partitioned);
   }
 
   // ---- route policy ---------------------------------------------------------------------------
@@ -522,10 +439,7 @@ export class DetectionModule implements GatewayModule {
   /** RoutePolicy.selectLinks: directed traffic to a phone or gateway behind a known gateway takes the held route. */
   selectLinks(q: RouteQuery): readonly string[] | undefined {
     if (q.broadcast || q.nextHopPeerId === undefined || this.localPhones.has(q.nextHopPeerId)) return undefined;
-    const dest = this.gatewayIds.has(q.nextHopPeerId) ? q.nextHopPeerId : this.topology.homeOf(q.nextHopPeerId);
-    if (dest === undefined || dest === this.self) return undefined;
-    const linkId = this.routes.get(dest);
-    return linkId !== undefined && q.candidateLinkIds.includes(linkId) ? [linkId] : undefined;
+    return this.keeper.select(q.nextHopPeerId, q.candidateLinkIds, this.self);
   }
 
   // ---- helpers ----------------------------------------------------------------------------------
@@ -565,17 +479,17 @@ export class DetectionModule implements GatewayModule {
       },
       awareness: this.awareness.snapshot(),
       counts,
-      health: { gateway: this.gatewayHealth ?? null, links: this.linkHealth },
+      health: { gateway: this.health.gateway ?? null, links: this.health.links },
       gateways: this.membership.view('gateway', 256),
       links: this.membership.view('link', 256).map((v) => ({ ...v, rttMs: this.rttMs.has(v.id.slice(5)) ? Math.round(this.rttMs.get(v.id.slice(5))!) : null })),
       phones: this.membership.view('phone', 256),
       routes: this.routes.routesView().map((r) => ({ ...r, linkId: r.linkId ?? null, cost: r.cost ?? null })),
       routePolicyInstalled: this.policyInstalled,
       partition: { partitioned: this.partitioned, unreachable: this.unreachable, components: this.topology.partitionState().components, knownGateways: this.topology.gateways().length },
-      failover: { ...this.retention.stats(), resent: this.counters.failedOver, diverted: this.counters.diverted, noRoute: this.counters.failoverNoRoute },
+      failover: { ...this.retention.stats(), ...this.failovers.stats() },
       reconnect: { ...DEFAULT_RECONNECT_POLICY },
       prober: this.prober.stats(),
-      counters: { ...this.counters },
+      counters: { ...this.counters, ...this.gossip.counters, badBodies: this.counters.badProbeBodies + this.gossip.counters.badBodies, bridgesDialled: this.recovery.bridgesDialled },
       events: this.events.toArray().slice(-64).reverse(),
       eventsTotal: this.events.pushed,
     };
