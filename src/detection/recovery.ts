@@ -7,8 +7,8 @@
  *   frames are re-sent through it;
  * - `reconnect`: we dial the lost gateway ourselves — the dialler redials with capped
  *   exponential back-off and jitter (src/links/backoff.ts; Brooker 2015);
- * - `bridge`: no live neighbour reaches it, but a third gateway known to link to it has a
- *   URL we know — dial that gateway to bridge the partition;
+ * - `bridge`: no live neighbour reaches it, but we know a URL (from `topo` records) of it
+ *   or of a gateway adjacent to it that we do not dial yet — dial it to bridge the partition;
  * - `wait`: nothing to do but wait for the lost gateway (or someone) to dial us.
  *
  * Several may apply at once (reconnect and alternative route usually do); all that apply
@@ -21,7 +21,7 @@ export interface RecoveryInput {
   alternativeHops: number;
   /** We dial the lost gateway (its URL is in our dial list). */
   weDialIt: boolean;
-  /** A URL of a third gateway adjacent to the lost one, not currently linked to us. */
+  /** A URL of the lost gateway, or of a gateway adjacent to it, that we neither link to nor dial. */
   bridgeUrl: string | undefined;
 }
 

@@ -152,4 +152,27 @@ describe('detection over a simulated overlay (A–B–C, A–D–C)', () => {
     assert.equal(st.counters.partitionsHealed, 1);
     assert.ok(st.events.some((e: any) => e.type === 'partition' && e.state === 'healed'));
   });
+
+  test('when the middle gateway dies, the cut-off gateway is bridged: its URL (from topology records) is dialled', async () => {
+    const net = new SimNet();
+    const [A, B, C] = ['A', 'B', 'C'].map((n) => net.gateway(n, FAST));
+    net.connect(A, B, 0, 'ws://b.example:7778/meshgate');
+    net.connect(B, C, 0, 'ws://c.example:7778/meshgate'); // B dials C and says so in its topo record
+    await net.run(12_000);
+    assert.equal(A.status().partition.partitioned, false);
+    for (const l of [A.linkTo(B)!, C.linkTo(B)!]) void l.close('B crashed');
+    await net.run(10_000);
+    const st = A.status();
+    assert.equal(st.partition.partitioned, true);
+    // B is lost: A redials it itself and bridges to its other neighbour C, whose URL B's record named
+    const recB: any = A.module.recentEvents().find((e) => e.type === 'recovery' && e.peer === B.peerId); // the first one
+    assert.deepEqual(recB?.strategies, ['reconnect', 'bridge'], JSON.stringify(recB));
+    assert.match(recB.detail, /bridging via ws:\/\/c\.example/);
+    assert.deepEqual(A.dials, [{ url: 'ws://c.example:7778/meshgate', source: 'detection-bridge' }], 'dialled once');
+    assert.ok(st.events.some((e: any) => e.type === 'recovery' && e.peer === C.peerId), 'a recovery is recorded for C too');
+    // the bridge comes up: the partition heals
+    net.connect(A, C);
+    await net.run(12_000);
+    assert.equal(A.status().partition.unreachable.includes(C.peerId), false);
+  });
 });

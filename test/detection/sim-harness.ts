@@ -32,11 +32,24 @@ export class SimGateway {
   readonly module = new DetectionModule();
   readonly peerStates: Array<{ peerId: string; kind: string; state: string; at: number }> = [];
   readonly received = new Map<string, Uint8Array[]>();
+  /** dial() calls made by the module. */
+  readonly dials: Array<{ url: string; source: string }> = [];
+  /** URLs this gateway "dials" (as the dialler would report them) → link ID. */
+  readonly dialledUrls = new Map<string, string>();
   readonly db: Database = openDatabase({ logger: silentLogger }, { path: ':memory:' });
   constructor(readonly name: string, readonly peerId: string, readonly clock: ManualClock, flags: Record<string, string>) {
     this.control = new ControlBus({ logger: silentLogger, links: () => [...this.links.values()] });
     const config = loadConfig({ flags: { 'clock-source': 'synced', ...flags } });
-    const dialer: GatewayDialer = { dial: () => false, hangup: () => undefined, dialled: () => [], registerScheme: () => undefined };
+    const dialer: GatewayDialer = {
+      dial: (url, opts) => {
+        this.dials.push({ url, source: opts?.source ?? 'runtime' });
+        if (!this.dialledUrls.has(url)) this.dialledUrls.set(url, '');
+        return true;
+      },
+      hangup: () => undefined,
+      dialled: () => [...this.dialledUrls].map(([url, linkId]) => ({ url, source: 'config', linkId: this.links.has(linkId) ? linkId : undefined })),
+      registerScheme: () => undefined,
+    };
     const ctx: GatewayModuleContext = {
       config,
       clock,
@@ -94,14 +107,15 @@ export class SimNet {
     return new SimGateway(name, peerId, this.clock, flags);
   }
 
-  /** Link two gateways (a new pair of link IDs each time). */
-  connect(a: SimGateway, b: SimGateway, latencyMs = 0): [Link, Link] {
+  /** Link two gateways (a new pair of link IDs each time); with `url`, `a` reports dialling `b` at it. */
+  connect(a: SimGateway, b: SimGateway, latencyMs = 0, url?: string): [Link, Link] {
     const key = [a.name, b.name].sort().join('-');
     let m = this.media.get(key);
     if (!m) this.media.set(key, (m = new MemoryMedium({ clock: this.clock }, { latencyMs })));
     const [la, lb] = m.connect(`${a.name}>${b.name}#${++this.n}`, `${b.name}>${a.name}#${this.n}`, { isGatewayLink: true });
     la.remotePeerId = b.peerId;
     lb.remotePeerId = a.peerId;
+    if (url) a.dialledUrls.set(url, la.id);
     return [a.attach(la), b.attach(lb)];
   }
 

@@ -1,9 +1,10 @@
 /**
  * Chooses and starts the recovery of a lost gateway (strategies in
  * src/detection/recovery.ts): counts the live alternative first hops toward it, whether we
- * dial it ourselves (then the dialler's back-off redial is the `reconnect`), and a URL of a
- * third gateway adjacent to it that we are not linked to (then `bridge` dials that gateway
- * with source `detection-bridge`).
+ * dial it ourselves (then the dialler's back-off redial is the `reconnect`), and a URL —
+ * named in some gateway's `topo` record — of the lost gateway itself or of a gateway
+ * adjacent to it, that we neither link to nor dial yet (then `bridge` dials it with source
+ * `detection-bridge`).
  */
 import type { Link } from '../../ports/link.js';
 import type { GatewayDialer } from '../module.js';
@@ -41,12 +42,14 @@ export class RecoveryPlanner {
   /** Choose the strategies for lost gateway `peer`, start a bridge if that is one, and describe it. */
   plan(peer: string): { strategies: RecoveryStrategy[]; detail: string } {
     const linked = new Set(this.gatewayLinks().map((l) => l.remotePeerId));
+    const dialled = this.dialer.dialled();
     const alternativeHops = this.topology.firstHops(peer).length;
-    const weDialIt = this.dialer.dialled().some((d) => this.dialledPeer.get(d.url) === peer || d.url === this.topology.urlOf(peer));
+    const weDialIt = dialled.some((d) => this.dialledPeer.get(d.url) === peer || d.url === this.topology.urlOf(peer));
+    // bridge: the lost gateway itself at a URL another gateway dials it at, else a gateway next to it
     let bridgeUrl: string | undefined;
-    for (const n of this.topology.record(peer)?.neighbours ?? []) {
+    for (const n of [peer, ...(this.topology.record(peer)?.neighbours ?? [])]) {
       const u = this.topology.urlOf(n);
-      if (n !== this.self && u && !linked.has(n)) bridgeUrl ??= u;
+      if (n !== this.self && u && !linked.has(n) && !dialled.some((d) => d.url === u)) bridgeUrl ??= u;
     }
     const strategies = chooseRecovery({ alternativeHops, weDialIt, bridgeUrl });
     let detail = `alternatives ${alternativeHops}`;
