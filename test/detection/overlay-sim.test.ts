@@ -86,6 +86,7 @@ describe('detection over a simulated overlay (A–B–C, A–D–C)', () => {
     assert.equal(A.linkTo(B), undefined, "A closed its dead link to B");
     assert.ok(st.prober.indirectRounds >= 1, 'indirect probes were asked');
     assert.ok(st.counters.closedPeerDown >= 1);
+    assert.equal(st.drops.MG_ERR_PEER_DOWN, st.counters.closedPeerDown);
     assert.ok(st.failover.resent >= 1, 'the retained frame was re-sent');
     const atD = [...D.received.values()].flat();
     assert.ok(atD.some((f) => Buffer.from(f).equals(Buffer.from(frame))), 'D received the failed-over frame');
@@ -129,6 +130,7 @@ describe('detection over a simulated overlay (A–B–C, A–D–C)', () => {
     A.control.broadcast('topo', { origin: 5 });
     await net.run(100);
     assert.ok(B.status().counters.badBodies >= 2);
+    assert.ok(B.status().drops.MG_ERR_CONTROL_BAD_BODY >= 2);
   });
 
   test('a partition of the overlay is detected and healed when the links return', async () => {

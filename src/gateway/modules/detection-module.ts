@@ -490,6 +490,12 @@ export class DetectionModule implements GatewayModule {
       reconnect: { ...DEFAULT_RECONNECT_POLICY },
       prober: this.prober.stats(),
       counters: { ...this.counters, ...this.gossip.counters, badBodies: this.counters.badProbeBodies + this.gossip.counters.badBodies, bridgesDialled: this.recovery.bridgesDialled },
+      drops: {
+        MG_ERR_FAILOVER_OVERFLOW: this.retention.stats().overflow,
+        MG_ERR_FAILOVER_NO_ROUTE: this.failovers.stats().noRoute,
+        MG_ERR_CONTROL_BAD_BODY: this.counters.badProbeBodies + this.gossip.counters.badBodies,
+        MG_ERR_PEER_DOWN: this.counters.closedPeerDown,
+      },
       events: this.events.toArray().slice(-64).reverse(),
       eventsTotal: this.events.pushed,
     };
