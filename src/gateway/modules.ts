@@ -5,11 +5,13 @@
  */
 import type { GatewayConfig } from './config.js';
 import type { GatewayModule } from './module.js';
+import { BleModule } from './modules/ble-module.js';
 import { DetectionModule } from './modules/detection-module.js';
 
 /** Build the configured modules (disabled ones are left out). */
 export function createModules(config: Readonly<GatewayConfig>): GatewayModule[] {
   const modules: GatewayModule[] = [];
+  if (config.ble.peripheral.enabled || config.ble.central.enabled) modules.push(new BleModule());
   if (config.detection.enabled) modules.push(new DetectionModule());
   return modules;
 }
