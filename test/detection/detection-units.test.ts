@@ -254,6 +254,36 @@ describe('health, recovery, retention, wire validation, prober', () => {
     for (let i = 0; i < 5; i++) p.ping('L1');
     assert.ok(p.stats().pending <= 2 && p.stats().pendingDropped >= 3);
   });
+  test('an overloaded event loop (probe timer firing late) raises local awareness, which stretches suspicion timeouts', () => {
+    class LaggyClock extends ManualClock {
+      lagMs = 0;
+      override setTimer(fn: () => void, ms: number) {
+        return super.setTimer(fn, ms + this.lagMs);
+      }
+    }
+    const clock = new LaggyClock();
+    const awareness = new Awareness();
+    const p = new GatewayProber(
+      { clock, random: () => 0, awareness, send: () => true, links: () => [], incarnation: () => 0, onHeard: () => undefined, onIndirect: () => undefined, onBadBody: () => undefined },
+      { pingIntervalMs: 1000, pingTimeoutMs: 500, indirectProbes: 3, maxTimerLagMs: 500 },
+    );
+    p.start();
+    clock.advance(3000);
+    assert.equal(awareness.score, 0, 'timers on time');
+    clock.lagMs = 800;
+    clock.advance(1000); // the timer armed before the lag fires on time and re-arms late
+    clock.advance(5000);
+    p.stop();
+    assert.ok(awareness.score >= 2, `awareness ${awareness.score}`);
+    assert.ok(p.stats().lateTimers >= 2);
+    const { m } = membership(clock, awareness);
+    m.heartbeat('g', 'gateway');
+    m.suspectNow('g');
+    const start = clock.now();
+    while (m.state('g') === 'suspect') (clock.advance(100), m.check());
+    assert.equal(clock.now() - start, 6000 * (awareness.score + 1), 'the suspicion lasts (score + 1) x the max timeout');
+  });
+
   test('events ring is bounded and ordered', () => {
     const r = new EventsRing<number>(3);
     for (let i = 0; i < 5; i++) r.push(i);
