@@ -131,6 +131,7 @@ describe('detection over a simulated overlay (A–B–C, A–D–C)', () => {
     await net.run(100);
     assert.ok(B.status().counters.badBodies >= 2);
     assert.ok(B.status().drops.MG_ERR_CONTROL_BAD_BODY >= 2);
+    assert.ok(B.offences.some((o) => o.peerId === A.peerId && o.offence === 'invalid-frame'), 'the sender is reported to peer admission');
   });
 
   test('a partition of the overlay is detected and healed when the links return', async () => {

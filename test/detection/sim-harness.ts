@@ -36,6 +36,8 @@ export class SimGateway {
   readonly dials: Array<{ url: string; source: string }> = [];
   /** URLs this gateway "dials" (as the dialler would report them) → link ID. */
   readonly dialledUrls = new Map<string, string>();
+  /** Offences the module reported to peer admission. */
+  readonly offences: Array<{ peerId?: string; offence: string; detail?: string }> = [];
   readonly db: Database = openDatabase({ logger: silentLogger }, { path: ':memory:' });
   constructor(readonly name: string, readonly peerId: string, readonly clock: ManualClock, flags: Record<string, string>) {
     this.control = new ControlBus({ logger: silentLogger, links: () => [...this.links.values()] });
@@ -60,7 +62,7 @@ export class SimGateway {
       control: this.control,
       events: this.events,
       dialer,
-      admission: OPEN_ADMISSION,
+      admission: { ...OPEN_ADMISSION, report: (e) => this.offences.push(e) },
       links: () => [...this.links.values()],
       module: () => undefined,
     };

@@ -31,6 +31,8 @@ export interface GossipComponents {
   onGateway: (peer: string) => void;
   onRefute: (incarnation: number, from: string | undefined) => void;
   onTopologyChanged: () => void;
+  /** A body failed validation (the caller reports the sender to peer admission). */
+  onBadBody: (type: string, linkId: string, peerId: string | undefined) => void;
 }
 
 export class DetectionGossip {
@@ -46,8 +48,8 @@ export class DetectionGossip {
   register(): Array<() => void> {
     return [
       this.c.control.on('suspect', (m) => this.onSuspect(m.linkId, m.peerId, m.body)),
-      this.c.control.on('alive', (m) => this.onAlive(m.linkId, m.body)),
-      this.c.control.on('topo', (m) => this.onTopo(m.linkId, m.body)),
+      this.c.control.on('alive', (m) => this.onAlive(m.linkId, m.peerId, m.body)),
+      this.c.control.on('topo', (m) => this.onTopo(m.linkId, m.peerId, m.body)),
     ];
   }
 
@@ -59,7 +61,7 @@ export class DetectionGossip {
 
   private onSuspect(linkId: string, from: string | undefined, body: unknown): void {
     const r = parseRumour(body);
-    if (!r) return void this.counters.badBodies++;
+    if (!r) return this.bad('suspect', linkId, from);
     this.counters.rumoursIn++;
     if (r.peer === this.c.self) {
       if (r.inc >= this.c.incarnation()) {
@@ -74,18 +76,18 @@ export class DetectionGossip {
     if (this.firstTime(`s:${r.peer}:${r.inc}`) || changed) this.c.control.broadcast('suspect', r, { exceptLinkId: linkId });
   }
 
-  private onAlive(linkId: string, body: unknown): void {
+  private onAlive(linkId: string, from: string | undefined, body: unknown): void {
     const r = parseRumour(body);
-    if (!r) return void this.counters.badBodies++;
+    if (!r) return this.bad('alive', linkId, from);
     this.counters.rumoursIn++;
     if (r.peer === this.c.self) return;
     const news = this.c.membership.aliveRumour(r.peer, r.inc);
     if (this.firstTime(`a:${r.peer}:${r.inc}`) || news) this.c.control.broadcast('alive', r, { exceptLinkId: linkId });
   }
 
-  private onTopo(linkId: string, body: unknown): void {
+  private onTopo(linkId: string, from: string | undefined, body: unknown): void {
     const t = parseTopo(body);
-    if (!t) return void this.counters.badBodies++;
+    if (!t) return this.bad('topo', linkId, from);
     this.counters.topoIn++;
     if (t.origin === this.c.self) return;
     this.c.onGateway(t.origin);
@@ -93,6 +95,11 @@ export class DetectionGossip {
       this.c.control.broadcast('topo', t, { exceptLinkId: linkId });
       this.c.onTopologyChanged();
     }
+  }
+
+  private bad(type: string, linkId: string, from: string | undefined): void {
+    this.counters.badBodies++;
+    this.c.onBadBody(type, linkId, from);
   }
 
   private firstTime(key: string): boolean {

@@ -131,7 +131,10 @@ export class DetectionModule implements GatewayModule {
         incarnation: () => this.incarnation,
         onHeard: (e) => this.onHeard(e),
         onIndirect: (e) => this.onIndirect(e),
-        onBadBody: () => this.counters.badProbeBodies++,
+        onBadBody: (type, linkId) => {
+          this.counters.badProbeBodies++;
+          this.reportBadBody(type, linkId, this.linkById(linkId)?.remotePeerId);
+        },
       },
       { pingIntervalMs: cfg.pingIntervalMs, pingTimeoutMs: cfg.pingTimeoutMs, indirectProbes: cfg.indirectProbes },
     );
@@ -148,6 +151,7 @@ export class DetectionModule implements GatewayModule {
       onGateway: (peer) => this.gatewayIds.add(peer),
       onRefute: (incarnation, from) => this.events.push({ type: 'refute', at: ctx.clock.now(), incarnation, from: from ?? null }),
       onTopologyChanged: () => this.recomputeRoutes(),
+      onBadBody: (type, linkId, peerId) => this.reportBadBody(type, linkId, peerId),
     });
     this.unsubscribe.push(...this.gossip.register());
     ctx.events.on('link-up', this.onLinkUp);
@@ -440,6 +444,12 @@ export class DetectionModule implements GatewayModule {
   selectLinks(q: RouteQuery): readonly string[] | undefined {
     if (q.broadcast || q.nextHopPeerId === undefined || this.localPhones.has(q.nextHopPeerId)) return undefined;
     return this.keeper.select(q.nextHopPeerId, q.candidateLinkIds, this.self);
+  }
+
+  /** A malformed control body is an offence of the sending gateway (issue 6 hygiene decides what follows). */
+  private reportBadBody(type: string, linkId: string, peerId: string | undefined): void {
+    const address = this.linkById(linkId)?.remoteAddress;
+    this.ctx.admission.report({ ...(peerId ? { peerId } : {}), ...(address ? { address } : {}), offence: 'invalid-frame', detail: `MG_ERR_CONTROL_BAD_BODY: detection ${type}` });
   }
 
   // ---- helpers ----------------------------------------------------------------------------------
