@@ -7,6 +7,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SimNet, type SimGateway } from './sim-harness.js';
+import { MemoryMedium } from '../../src/links/memory/index.js';
 import { encodePacket } from '../../src/protocol/codec.js';
 import { fromHex } from '../../src/protocol/hex.js';
 import { MessageType } from '../../src/protocol/packet.js';
@@ -177,5 +178,27 @@ describe('detection over a simulated overlay (A–B–C, A–D–C)', () => {
     net.connect(A, C);
     await net.run(12_000);
     assert.equal(A.status().partition.unreachable.includes(C.peerId), false);
+  });
+
+  test("a phone that goes silent here and turns up behind another gateway: its route here is withdrawn and traffic fails over there", async () => {
+    const net = new SimNet();
+    const [A, D] = ['A', 'D'].map((n) => net.gateway(n, { ...FAST, 'detection-phone-interval-ms': '5000', 'detection-phone-pause-ms': '1000' }));
+    const [ad] = net.connect(A, D);
+    const phoneMedium = new MemoryMedium({ clock: net.clock });
+    const [atA] = phoneMedium.connect('A-phone', 'phone-A');
+    const [atD] = phoneMedium.connect('D-phone', 'phone-D');
+    A.attach(atA);
+    D.attach(atD);
+    const P = '00000000000000f1';
+    const heard = (g: SimGateway, linkId: string) => g.engine.emit('packet', { frame: { packet: { senderID: fromHex(P, 8) } }, linkId } as never);
+    const query = () =>
+      A.engine.policy!.selectLinks({ packet: {} as never, broadcast: false, nextHopPeerId: P, ingressLinkId: undefined, defaultLinkIds: [atA.id], candidateLinkIds: [atA.id, ad.id] });
+    for (let i = 0; i < 4; i++) (heard(A, atA.id), await net.run(5_000));
+    assert.equal(A.module.peerState(P), 'alive');
+    assert.equal(query(), undefined, 'our own live phone: the engine delivers on its link');
+    // P walks over to D
+    for (let i = 0; i < 6; i++) (heard(D, atD.id), await net.run(5_000));
+    assert.notEqual(A.module.peerState(P), 'alive', 'silent at A');
+    assert.deepEqual(query(), [ad.id], 'traffic for P now goes to D, where P is');
   });
 });

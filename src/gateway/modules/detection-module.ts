@@ -440,10 +440,17 @@ export class DetectionModule implements GatewayModule {
 
   // ---- route policy ---------------------------------------------------------------------------
 
-  /** RoutePolicy.selectLinks: directed traffic to a phone or gateway behind a known gateway takes the held route. */
+  /**
+   * RoutePolicy.selectLinks: directed traffic to a phone or gateway behind a known gateway
+   * takes the held route. A phone of ours that is no longer alive has its route withdrawn:
+   * if another gateway now lists it (it roamed), traffic fails over there; else the engine's
+   * default applies (nothing is dropped by this policy).
+   */
   selectLinks(q: RouteQuery): readonly string[] | undefined {
-    if (q.broadcast || q.nextHopPeerId === undefined || this.localPhones.has(q.nextHopPeerId)) return undefined;
-    return this.keeper.select(q.nextHopPeerId, q.candidateLinkIds, this.self);
+    const to = q.nextHopPeerId;
+    if (q.broadcast || to === undefined) return undefined;
+    if (this.localPhones.has(to) && this.membership.state(to) === 'alive') return undefined;
+    return this.keeper.select(to, q.candidateLinkIds, this.self);
   }
 
   /** A malformed control body is an offence of the sending gateway (issue 6 hygiene decides what follows). */
