@@ -33,6 +33,11 @@ const isObj = (b: unknown): b is Record<string, unknown> => typeof b === 'object
 const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
 const isPeerList = (v: unknown, max: number): v is string[] => Array.isArray(v) && v.length <= max && v.every((x) => typeof x === 'string' && HEX16.test(x));
 
+/** A URL a `topo` record may carry: ws:// or wss://, no whitespace, at most 256 characters. */
+export function isTopoUrl(v: unknown): v is string {
+  return typeof v === 'string' && v.length <= 256 && /^wss?:\/\/[^\s]+$/.test(v);
+}
+
 export function parseRumour(body: unknown): RumourBody | undefined {
   if (!isObj(body) || typeof body.peer !== 'string' || !HEX16.test(body.peer) || !isCount(body.inc)) return undefined;
   return { peer: body.peer, inc: body.inc };
@@ -45,7 +50,7 @@ export function parseTopo(body: unknown): TopoBody | undefined {
   const entries = Object.entries(body.urls);
   if (entries.length > MAX_TOPO_URLS) return undefined;
   for (const [k, v] of entries) {
-    if (!HEX16.test(k) || typeof v !== 'string' || v.length > 256 || !/^wss?:\/\/[^\s]+$/.test(v)) return undefined;
+    if (!HEX16.test(k) || !isTopoUrl(v)) return undefined;
     urls[k] = v;
   }
   return { origin: body.origin, seq: body.seq, nbrs: [...body.nbrs], phones: [...body.phones], urls };

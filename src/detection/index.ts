@@ -16,5 +16,5 @@ export { HealthModel, type HealthLevel, type HealthInit, type LinkHealthInput, t
 export { chooseRecovery, type RecoveryStrategy, type RecoveryInput } from './recovery.js';
 export { RetentionBuffer, type RetainedFrame } from './retention.js';
 export { EventsRing } from './events-ring.js';
-export { parseRumour, parseTopo, MAX_TOPO_NEIGHBOURS, MAX_TOPO_PHONES, MAX_TOPO_URLS, type RumourBody, type TopoBody } from './gossip-wire.js';
+export { parseRumour, parseTopo, isTopoUrl, MAX_TOPO_NEIGHBOURS, MAX_TOPO_PHONES, MAX_TOPO_URLS, type RumourBody, type TopoBody } from './gossip-wire.js';
 export { RouteKeeper, type GatewayLinkInfo } from './route-keeper.js';

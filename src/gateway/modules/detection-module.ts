@@ -36,7 +36,7 @@ import { RecoveryPlanner } from './recovery-planner.js';
 import { DetectionGossip } from './detection-gossip.js';
 import {
   Awareness, EventsRing, GatewayProber, HealthModel, Membership, PROBE_TYPES, RetentionBuffer, RouteHold, RouteKeeper, Topology,
-  MAX_TOPO_PHONES, type ProbeType, type Transition,
+  MAX_TOPO_PHONES, MAX_TOPO_URLS, MAX_TOPO_NEIGHBOURS, isTopoUrl, type ProbeType, type Transition,
 } from '../../detection/index.js';
 import { FailoverLink } from './failover-link.js';
 import { FailoverController } from './failover-controller.js';
@@ -317,11 +317,11 @@ export class DetectionModule implements GatewayModule {
     const urls: Record<string, string> = {};
     for (const d of this.ctx.dialer.dialled()) {
       const peer = d.linkId ? this.linkById(d.linkId)?.remotePeerId : undefined;
-      if (peer && /^wss?:/.test(d.url)) urls[peer] = d.url;
+      if (peer && isTopoUrl(d.url) && Object.keys(urls).length < MAX_TOPO_URLS) urls[peer] = d.url;
     }
     const phones = [...this.localPhones.keys()].filter((p) => this.membership.state(p) === 'alive').slice(0, MAX_TOPO_PHONES);
     this.topoSeq = Math.max(this.topoSeq + 1, this.ctx.clock.now());
-    this.ctx.control.broadcast('topo', { origin: this.self, seq: this.topoSeq, nbrs: this.topology.ownNeighbours().slice(0, 64), phones, urls });
+    this.ctx.control.broadcast('topo', { origin: this.self, seq: this.topoSeq, nbrs: this.topology.ownNeighbours().slice(0, MAX_TOPO_NEIGHBOURS), phones, urls });
   }
 
   // ---- state changes and reactions ------------------------------------------------------
