@@ -39,10 +39,14 @@ export class RouteKeeper {
   recompute(links: readonly GatewayLinkInfo[], rttMs: (linkId: string) => number | undefined): Array<RouteChange & { replaced: boolean }> {
     const out: Array<RouteChange & { replaced: boolean }> = [];
     const dests = new Set([...this.topology.gateways(), ...this.topology.ownNeighbours()]);
+    // one BFS per own neighbour (the graph is undirected): O(degree · (V + E)) for all destinations
+    const fromNeighbour = new Map<string, Map<string, number>>();
+    for (const n of this.topology.ownNeighbours()) fromNeighbour.set(n, this.topology.distancesTo(n));
     for (const dest of dests) {
       const cands: Array<{ linkId: string; cost: number }> = [];
-      for (const hop of this.topology.firstHops(dest)) {
-        for (const l of links) if (l.peerId === hop.via) cands.push({ linkId: l.id, cost: hop.hops * this.hopCostMs + Math.round(rttMs(l.id) ?? this.defaultRttMs) });
+      for (const l of links) {
+        const d = l.peerId === undefined ? undefined : fromNeighbour.get(l.peerId)?.get(dest);
+        if (d !== undefined) cands.push({ linkId: l.id, cost: (d + 1) * this.hopCostMs + Math.round(rttMs(l.id) ?? this.defaultRttMs) });
       }
       const prev = this.hold.get(dest);
       const ch = this.hold.update(dest, cands);

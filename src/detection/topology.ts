@@ -49,6 +49,10 @@ export class Topology {
   private phoneHome = new Map<string, string>();
   private dirty = true;
   private changed = true;
+  /** Bumped on every change; the adjacency is cached per version. */
+  private version = 0;
+  private adjCache: Map<string, Set<string>> | undefined;
+  private adjVersion = -1;
   private dropped = 0;
 
   /** @param init ttlMs: record freshness; forgetAfterMs: when a silent origin is forgotten (default 20 × ttlMs). */
@@ -59,12 +63,17 @@ export class Topology {
     this.maxGateways = init.maxGateways ?? 1024;
   }
 
+  private markChanged(): void {
+    this.dirty = this.changed = true;
+    this.version++;
+  }
+
   /** Our live gateway neighbours (peer IDs of open, alive gateway links). */
   setOwnNeighbours(peers: Iterable<string>): void {
     const next = new Set(peers);
     if (next.size !== this.neighbourSet.size || [...next].some((p) => !this.neighbourSet.has(p))) {
       this.neighbourSet = next;
-      this.dirty = this.changed = true;
+      this.markChanged();
     }
   }
 
@@ -86,7 +95,7 @@ export class Topology {
     }
     this.records.set(rec.origin, rec);
     if (rec.receivedAt > this.now) this.now = rec.receivedAt;
-    this.dirty = this.changed = true;
+    this.markChanged();
     return true;
   }
 
@@ -99,20 +108,20 @@ export class Topology {
     const wasStale = [...this.records.values()].filter((r) => this.now - r.receivedAt > this.ttlMs).length;
     this.now = now;
     const gone: string[] = [];
-    if ([...this.records.values()].filter((r) => now - r.receivedAt > this.ttlMs).length !== wasStale) this.dirty = this.changed = true;
+    if ([...this.records.values()].filter((r) => now - r.receivedAt > this.ttlMs).length !== wasStale) this.markChanged();
     for (const [o, r] of this.records) {
       if (now - r.receivedAt > this.forgetAfterMs) {
         this.records.delete(o);
         gone.push(o);
       }
     }
-    if (gone.length) this.dirty = this.changed = true;
+    if (gone.length) this.markChanged();
     return gone;
   }
 
   /** Forget one origin's record (e.g. it was declared down). */
   forget(origin: string): void {
-    if (this.records.delete(origin)) this.dirty = this.changed = true;
+    if (this.records.delete(origin)) this.markChanged();
   }
 
   /**
@@ -134,6 +143,7 @@ export class Topology {
    * disappears as soon as either end's record says so.
    */
   adjacency(): Map<string, Set<string>> {
+    if (this.adjCache && this.adjVersion === this.version) return this.adjCache;
     const adj = new Map<string, Set<string>>([[this.self, new Set()]]);
     for (const o of this.records.keys()) adj.set(o, new Set());
     const consider = (a: string, b: string) => {
@@ -144,6 +154,8 @@ export class Topology {
       (adj.get(b) ?? adj.set(b, new Set()).get(b)!).add(a);
     };
     for (const a of adj.keys()) for (const b of this.reports(a) ?? []) consider(a, b);
+    this.adjCache = adj;
+    this.adjVersion = this.version;
     return adj;
   }
 

@@ -30,7 +30,6 @@ export interface GossipComponents {
   linkedTo: (peer: string) => boolean;
   onGateway: (peer: string) => void;
   onRefute: (incarnation: number, from: string | undefined) => void;
-  onTopologyChanged: () => void;
   /** A body failed validation (the caller reports the sender to peer admission). */
   onBadBody: (type: string, linkId: string, peerId: string | undefined) => void;
 }
@@ -92,8 +91,8 @@ export class DetectionGossip {
     if (t.origin === this.c.self) return;
     this.c.onGateway(t.origin);
     if (this.c.topology.accept({ origin: t.origin, seq: t.seq, neighbours: t.nbrs, phones: t.phones, urls: t.urls, receivedAt: this.c.now() })) {
+      // routes are re-decided on the module's next check, not per record
       this.c.control.broadcast('topo', t, { exceptLinkId: linkId });
-      this.c.onTopologyChanged();
     }
   }
 

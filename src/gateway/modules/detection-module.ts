@@ -150,7 +150,6 @@ export class DetectionModule implements GatewayModule {
       linkedTo: (peer) => this.gatewayLinks().some((l) => l.remotePeerId === peer),
       onGateway: (peer) => this.gatewayIds.add(peer),
       onRefute: (incarnation, from) => this.events.push({ type: 'refute', at: ctx.clock.now(), incarnation, from: from ?? null }),
-      onTopologyChanged: () => this.recomputeRoutes(),
       onBadBody: (type, linkId, peerId) => this.reportBadBody(type, linkId, peerId),
     });
     this.unsubscribe.push(...this.gossip.register());
