@@ -88,6 +88,11 @@ export const ERROR_CODES = {
   MG_ERR_LSA_BAD_SIGNATURE: { area: 'routing', description: "A link-state advert's origin does not match its Noise key, its signature does not verify, or its signing key differs from the pinned one; it was dropped." },
   MG_ERR_ROUTING_STATUS_UNAVAILABLE: { area: 'routing', description: '`meshgate routes` could not read /api/status, or the gateway runs without the routing module.' },
   MG_ERR_LSA_STALE: { area: 'routing', description: 'A link-state advert is not newer than the one held for its origin (duplicate or replay); it was not flooded further.' },
+  // detection: failure detection and resilience (src/detection, docs/detection.md)
+  MG_ERR_DETECTOR_CONFIG: { area: 'detection', description: 'A failure-detector parameter is invalid (threshold <= 0, sample size < 1, min std deviation <= 0, negative pause, suspicion min > max).' },
+  MG_ERR_FAILOVER_OVERFLOW: { area: 'detection', description: 'The failover retention buffer of a gateway link was full; its oldest retained frame was forgotten.' },
+  MG_ERR_FAILOVER_NO_ROUTE: { area: 'detection', description: 'A frame retained for failover could not be re-sent: no other open gateway link.' },
+  MG_ERR_PEER_DOWN: { area: 'detection', description: 'A gateway link was closed because its remote gateway was declared down by the failure detector.' },
   // overlay sessions (issue 6 part A): Noise XX sessions, version negotiation, transports, certificates
   MG_ERR_NOISE_DECRYPT: { area: 'overlay-session', description: 'A Noise message failed ChaCha20-Poly1305 authentication (wrong keys, tampered bytes, different prologue); the nonce did not advance.' },
   MG_ERR_NOISE_STATE: { area: 'overlay-session', description: 'A Noise handshake or cipher state was misused: message out of turn, truncated or over 65,535 bytes, nonce space exhausted.' },

@@ -11,6 +11,7 @@ import { HygieneModule } from './modules/hygiene-module.js';
 import { DirectoryModule } from './modules/directory-module.js';
 import { DiscoveryModule } from './modules/discovery-module.js';
 import { RoutingModule } from './modules/routing-module.js';
+import { DetectionModule } from './modules/detection-module.js';
 
 /** Build the configured modules (disabled ones are left out). */
 export function createModules(config: Readonly<GatewayConfig>): GatewayModule[] {
@@ -21,5 +22,6 @@ export function createModules(config: Readonly<GatewayConfig>): GatewayModule[] 
   if (config.directory.enabled) modules.push(new DirectoryModule());
   if (config.discovery.mdns && config.gateway.enabled) modules.push(new DiscoveryModule());
   if (config.routing.enabled) modules.push(new RoutingModule(config));
+  if (config.detection.enabled) modules.push(new DetectionModule());
   return modules;
 }
