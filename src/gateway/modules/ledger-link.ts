@@ -1,0 +1,76 @@
+/**
+ * A {@link Link} decorator that reports every frame the engine hands to a gateway link
+ * (after the inner link accepted it), so the ledger can record which origin-signed packets
+ * it handed to which gateway. Everything else is delegated unchanged, including the
+ * control channel and the WebSocket link's authenticated `peer` (hello) when present.
+ */
+import type { ControlMessage, Link, LinkEvents, LinkKind, LinkStats } from '../../ports/link.js';
+
+export class SendObservedLink implements Link {
+  private readonly inner: Link;
+  private readonly onSent: (frame: Uint8Array) => void;
+
+  /** @param onSent called after each accepted `send`; it must not throw (a throw is swallowed). */
+  constructor(inner: Link, onSent: (frame: Uint8Array) => void) {
+    this.inner = inner;
+    this.onSent = onSent;
+  }
+
+  get id(): string {
+    return this.inner.id;
+  }
+  get kind(): LinkKind {
+    return this.inner.kind;
+  }
+  get isGatewayLink(): boolean {
+    return this.inner.isGatewayLink;
+  }
+  get remoteAddress(): string | undefined {
+    return this.inner.remoteAddress;
+  }
+  get remotePeerId(): string | undefined {
+    return this.inner.remotePeerId;
+  }
+  get maxFrameBytes(): number {
+    return this.inner.maxFrameBytes;
+  }
+  get isOpen(): boolean {
+    return this.inner.isOpen;
+  }
+  /** The inner link's authenticated hello (WebSocket gateway links), if it has one. */
+  get peer(): unknown {
+    return (this.inner as { peer?: unknown }).peer;
+  }
+
+  send(frame: Uint8Array): boolean {
+    const ok = this.inner.send(frame);
+    if (ok) {
+      try {
+        this.onSent(frame);
+      } catch {
+        /* observation never breaks the link */
+      }
+    }
+    return ok;
+  }
+
+  sendControl(msg: ControlMessage): boolean {
+    return this.inner.sendControl(msg);
+  }
+
+  close(reason?: string): Promise<void> {
+    return this.inner.close(reason);
+  }
+
+  on<E extends keyof LinkEvents>(event: E, listener: LinkEvents[E]): void {
+    this.inner.on(event, listener);
+  }
+
+  off<E extends keyof LinkEvents>(event: E, listener: LinkEvents[E]): void {
+    this.inner.off(event, listener);
+  }
+
+  stats(): LinkStats {
+    return this.inner.stats();
+  }
+}
