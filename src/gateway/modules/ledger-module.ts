@@ -192,7 +192,7 @@ export class LedgerModule implements GatewayModule {
 
   private onLinkUp(link: Link): void {
     const ctx = this.ctx;
-    if (!ctx || !link.isGatewayLink || !link.remotePeerId) return;
+    if (!ctx || !link.isGatewayLink || !link.remotePeerId || this.peers.has(link.id)) return;
     if (negotiatedFeature(link) === false) return;
     const peerId = link.remotePeerId;
     this.peers.set(link.id, { link, peerId, proofOfRelay: false });
@@ -210,6 +210,11 @@ export class LedgerModule implements GatewayModule {
   }
 
   private onHello(env: ControlEnvelope): void {
+    // The hello may overtake our own link-up handling: adopt the link first.
+    if (!this.peers.has(env.linkId)) {
+      const link = this.ctx?.links().find((l) => l.id === env.linkId);
+      if (link) this.onLinkUp(link);
+    }
     const p = this.peers.get(env.linkId);
     const b = env.body as { v?: unknown; features?: unknown; signingPublicKey?: unknown } | null;
     if (!p || !b || typeof b !== 'object' || !Array.isArray(b.features)) return this.reject('MG_ERR_CONTROL_BAD_BODY', 1);

@@ -35,7 +35,7 @@ export const LEDGER_MIGRATIONS: Migration[] = [
     up(db) {
       db.exec(`
         CREATE TABLE ledger_identities (peer_id TEXT PRIMARY KEY, signing_key TEXT, first_seen INTEGER NOT NULL) WITHOUT ROWID;
-        CREATE TABLE ledger_sent (packet_id TEXT NOT NULL, peer_id TEXT NOT NULL, origin TEXT NOT NULL, recipient TEXT NOT NULL, type INTEGER NOT NULL, sent_at INTEGER NOT NULL, PRIMARY KEY (packet_id, peer_id)) WITHOUT ROWID;
+        CREATE TABLE ledger_sent (packet_id TEXT NOT NULL, peer_id TEXT NOT NULL, origin TEXT NOT NULL, recipient TEXT NOT NULL, type INTEGER NOT NULL, sent_at INTEGER NOT NULL, PRIMARY KEY (packet_id, peer_id));
         CREATE INDEX ledger_sent_at ON ledger_sent (sent_at);
         CREATE TABLE ledger_signer_batches (id INTEGER PRIMARY KEY, signer TEXT NOT NULL, relayer TEXT NOT NULL, count INTEGER NOT NULL, root BLOB NOT NULL, sig BLOB NOT NULL, entries BLOB NOT NULL, received_at INTEGER NOT NULL, epoch INTEGER NOT NULL, UNIQUE (signer, root));
         CREATE TABLE ledger_receipts (
