@@ -26,7 +26,7 @@ import { receiptBatchPreimage } from './receipt-batch.js';
 import { ed25519Verify } from '../protocol/keys.js';
 import { ledgerHeaderHash, ledgerLeaf, verifyLedgerHeader, GENESIS_HASH, type LedgerBatchHeader } from './ledger-chain.js';
 import { BILLABLE_TYPES, partiesOverlap } from './rewards.js';
-import type { ExportedLedgerBatch, ExportedReceipt, LedgerExport } from './ledger-export.js';
+import type { ExportedLedgerBatch, ExportedReceipt, ExportedSignerBatch, LedgerExport } from './ledger-export.js';
 
 /** Most individual findings listed in a report (all are counted in `errorCounts`). */
 export const MAX_REPORTED_FINDINGS = 100;
@@ -69,25 +69,43 @@ export function keyFor(exp: Pick<LedgerExport, 'keys' | 'gateway'>, peerId: stri
   return exp.keys[peerId];
 }
 
-/** True when a receipt's signer inclusion proof and signer batch signature hold. */
-export function signerEvidenceHolds(exp: LedgerExport, r: ExportedReceipt, pinned: Readonly<Record<string, string>> | undefined): { ok: true } | { ok: false; code: ErrorCode; message: string } {
-  const sb = exp.signerBatches[r.signerBatch];
-  if (!sb) return { ok: false, code: 'MG_ERR_LEDGER_EXPORT_INVALID', message: `receipt names signer batch ${r.signerBatch}, which is not in the export` };
-  const key = keyFor(exp, sb.signer, pinned);
-  if (!key) return { ok: false, code: 'MG_ERR_LEDGER_UNKNOWN_KEY', message: `no public key for signer ${sb.signer}` };
-  const root = fromHex(sb.root, 32);
-  if (!ed25519Verify(receiptBatchPreimage(sb.signer, sb.relayer, sb.count, root), fromHex(sb.sig, 64), fromHex(key, 32))) {
-    return { ok: false, code: 'MG_ERR_LEDGER_FORGED', message: `signer batch ${r.signerBatch} signature does not verify with ${sb.signer}'s key` };
+type Check = { ok: true } | { ok: false; code: ErrorCode; message: string };
+
+/** Whether signer batch `index` of the export is validly signed (cached per batch in `cache`). */
+function signerBatchSigned(exp: LedgerExport, index: number, pinned: Readonly<Record<string, string>> | undefined, cache: Map<number, Check> | undefined): Check {
+  const hit = cache?.get(index);
+  if (hit) return hit;
+  const sb = exp.signerBatches[index];
+  let out: Check;
+  if (!sb) out = { ok: false, code: 'MG_ERR_LEDGER_EXPORT_INVALID', message: `receipt names signer batch ${index}, which is not in the export` };
+  else {
+    const key = keyFor(exp, sb.signer, pinned);
+    if (!key) out = { ok: false, code: 'MG_ERR_LEDGER_UNKNOWN_KEY', message: `no public key for signer ${sb.signer}` };
+    else if (!ed25519Verify(receiptBatchPreimage(sb.signer, sb.relayer, sb.count, fromHex(sb.root, 32)), fromHex(sb.sig, 64), fromHex(key, 32))) {
+      out = { ok: false, code: 'MG_ERR_LEDGER_FORGED', message: `signer batch ${index} signature does not verify with ${sb.signer}'s key` };
+    } else out = { ok: true };
   }
-  if (!verifyInclusion(leafHash(fromHex(r.entry, 76)), r.signerIndex, sb.count, r.signerProof.map((h) => fromHex(h, 32)), root)) {
+  cache?.set(index, out);
+  return out;
+}
+
+/**
+ * True when a receipt's signer batch is validly signed and the receipt is included under
+ * its root. `cache` (optional) remembers signature checks per signer batch.
+ */
+export function signerEvidenceHolds(exp: LedgerExport, r: ExportedReceipt, pinned: Readonly<Record<string, string>> | undefined, cache?: Map<number, Check>): Check {
+  const signed = signerBatchSigned(exp, r.signerBatch, pinned, cache);
+  if (!signed.ok) return signed;
+  const sb = exp.signerBatches[r.signerBatch] as ExportedSignerBatch;
+  if (!verifyInclusion(leafHash(fromHex(r.entry, 76)), r.signerIndex, sb.count, r.signerProof.map((h) => fromHex(h, 32)), fromHex(sb.root, 32))) {
     return { ok: false, code: 'MG_ERR_LEDGER_BATCH_TAMPERED', message: `receipt is not in signer batch ${r.signerBatch} under its signed root` };
   }
   return { ok: true };
 }
 
 /** True when a receipt's ledger inclusion proof holds against its ledger batch (whose header must be checked separately). */
-export function ledgerProofHolds(exp: LedgerExport, r: ExportedReceipt): boolean {
-  const lb = exp.ledgerBatches.find((b) => b.seq === r.ledgerSeq);
+export function ledgerProofHolds(exp: LedgerExport, r: ExportedReceipt, bySeq?: ReadonlyMap<number, ExportedLedgerBatch>): boolean {
+  const lb = bySeq ? bySeq.get(r.ledgerSeq) : exp.ledgerBatches.find((b) => b.seq === r.ledgerSeq);
   if (!lb) return false;
   const leaf = leafHash(ledgerLeaf(fromHex(r.entry, 76), r.units));
   return verifyInclusion(leaf, r.ledgerIndex, lb.count, r.ledgerProof.map((h) => fromHex(h, 32)), fromHex(lb.root, 32));
@@ -145,13 +163,15 @@ export function auditExport(exp: LedgerExport, opts: AuditOptions = {}): AuditRe
     }
   }
   const signerBatchesChecked = new Set<number>();
+  const sigCache = new Map<number, Check>();
+  const ledgerBatchBySeq = new Map(exp.ledgerBatches.map((b) => [b.seq, b]));
   for (const r of toCheck) {
     checked.receipts++;
     checked.proofs += 2;
     signerBatchesChecked.add(r.signerBatch);
-    const s = signerEvidenceHolds(exp, r, pinned);
+    const s = signerEvidenceHolds(exp, r, pinned, sigCache);
     if (!s.ok) fail(s.code, s.message);
-    if (!ledgerProofHolds(exp, r)) fail('MG_ERR_LEDGER_BATCH_TAMPERED', `receipt is not in ledger batch ${r.ledgerSeq} under its signed root`);
+    if (!ledgerProofHolds(exp, r, ledgerBatchBySeq)) fail('MG_ERR_LEDGER_BATCH_TAMPERED', `receipt is not in ledger batch ${r.ledgerSeq} under its signed root`);
   }
   checked.signerBatches = signerBatchesChecked.size;
 

@@ -13,22 +13,28 @@
  *
  * All hashes are 32-byte Uint8Arrays. Pure: no I/O.
  */
-import { createHash } from 'node:crypto';
+import { createHash, hash } from 'node:crypto';
 import { MeshgateError } from '../errors.js';
 
 /** SHA-256 output size, bytes. */
 export const HASH_SIZE = 32;
-const LEAF_PREFIX = Buffer.from([0x00]);
-const NODE_PREFIX = Buffer.from([0x01]);
 
 /** SHA-256(0x00 || data) (RFC 6962 §2.1). */
 export function leafHash(data: Uint8Array): Uint8Array {
-  return new Uint8Array(createHash('sha256').update(LEAF_PREFIX).update(data).digest());
+  const buf = Buffer.allocUnsafe(1 + data.length);
+  buf[0] = 0x00;
+  buf.set(data, 1);
+  return new Uint8Array(hash('sha256', buf, 'buffer'));
 }
 
 /** SHA-256(0x01 || left || right) (RFC 6962 §2.1). */
 export function nodeHash(left: Uint8Array, right: Uint8Array): Uint8Array {
-  return new Uint8Array(createHash('sha256').update(NODE_PREFIX).update(left).update(right).digest());
+  const buf = Buffer.allocUnsafe(1 + left.length + right.length);
+  buf[0] = 0x01;
+  buf.set(left, 1);
+  buf.set(right, 1 + left.length);
+  // crypto.hash: one-shot, about twice as fast as createHash for small inputs (Node >= 20.12)
+  return new Uint8Array(hash('sha256', buf, 'buffer'));
 }
 
 /**

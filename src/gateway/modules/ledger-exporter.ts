@@ -5,7 +5,7 @@
  * from, and the public keys the exporter knows. Only sealed batches are exported.
  */
 import { toHex } from '../../protocol/hex.js';
-import { BASE_FEE, EXPORT_FORMAT, EXPORT_VERSION, LEDGER_LEAF_SIZE, MerkleTree, RECEIPT_ENTRY_SIZE, ledgerLeaf, splitEntries, type LedgerExport, type RewardRules } from '../../ledger/index.js';
+import { BASE_FEE, EXPORT_FORMAT, EXPORT_VERSION, MerkleTree, ledgerLeaf, splitEntries, type LedgerExport, type RewardRules } from '../../ledger/index.js';
 import type { LedgerStore } from './ledger-store.js';
 
 export interface ExportParams {
@@ -22,6 +22,7 @@ export function buildLedgerExport(store: LedgerStore, params: ExportParams): Led
   const signerTrees = new Map<number, MerkleTree>();
   const signerBatches: LedgerExport['signerBatches'] = [];
   const keys: Record<string, string> = {};
+  const seenOrigins = new Set<string>();
   const receipts: LedgerExport['receipts'] = [];
   const ledgerBatches: LedgerExport['ledgerBatches'] = [];
   for (const b of store.batchesOfEpoch(params.epoch)) {
@@ -42,8 +43,11 @@ export function buildLedgerExport(store: LedgerStore, params: ExportParams): Led
         const key = store.identity(sb.signer)?.signingKey;
         if (key) keys[sb.signer] = key;
       }
-      const origin = store.identity(r.origin)?.signingKey;
-      if (origin) keys[r.origin] = origin;
+      if (!(r.origin in keys) && !seenOrigins.has(r.origin)) {
+        seenOrigins.add(r.origin);
+        const origin = store.identity(r.origin)?.signingKey;
+        if (origin) keys[r.origin] = origin;
+      }
       receipts.push({
         entry: toHex(r.entry),
         units: r.units,
@@ -70,6 +74,3 @@ export function buildLedgerExport(store: LedgerStore, params: ExportParams): Led
     receipts,
   };
 }
-
-/** Sizes for docs and benchmarks: a ledger leaf and a receipt entry, bytes. */
-export const EXPORT_SIZES = { ledgerLeaf: LEDGER_LEAF_SIZE, receiptEntry: RECEIPT_ENTRY_SIZE } as const;

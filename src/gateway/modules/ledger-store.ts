@@ -48,6 +48,7 @@ export const LEDGER_MIGRATIONS: Migration[] = [
         CREATE INDEX ledger_receipts_state ON ledger_receipts (state);
         CREATE INDEX ledger_receipts_packet ON ledger_receipts (packet_id);
         CREATE INDEX ledger_receipts_epoch ON ledger_receipts (credit_epoch, ledger_seq);
+        CREATE INDEX ledger_receipts_pair ON ledger_receipts (credit_epoch, origin, recipient);
         CREATE TABLE ledger_batches (seq INTEGER PRIMARY KEY, epoch INTEGER NOT NULL, count INTEGER NOT NULL, created_at INTEGER NOT NULL, prev_hash BLOB NOT NULL, root BLOB NOT NULL, hash BLOB NOT NULL, sig BLOB NOT NULL);
         CREATE INDEX ledger_batches_epoch ON ledger_batches (epoch);
         CREATE TABLE ledger_counters (relayer TEXT PRIMARY KEY, counter INTEGER NOT NULL) WITHOUT ROWID;
@@ -256,12 +257,22 @@ export class LedgerStore {
       const rows = this.s.pending.all(opts.limit);
       const rejected: Partial<Record<ErrorCode, number>> = {};
       let units = 0;
+      // Running totals for the caps, read once per transaction and kept up to date in memory.
+      let epochCredited = this.s.epochUnits.get(opts.epoch)!.u ?? 0;
+      const pairs = new Map<string, number>();
+      const ids = new Map<string, { signingKey: string | undefined; firstSeen: number } | undefined>();
+      const id = (peer: string) => {
+        if (!ids.has(peer)) ids.set(peer, this.identity(peer));
+        return ids.get(peer);
+      };
       for (const row of rows) {
         const entry = decode(row.entry);
-        const id = (p: string) => this.identity(p);
         const o = id(entry.origin);
         const r = id(entry.relayer);
         const s = id(entry.signer);
+        const pairKey = `${entry.origin}/${entry.recipient}`;
+        let pairCredited = pairs.get(pairKey);
+        if (pairCredited === undefined) pairCredited = this.s.pairUnits.get(opts.epoch, entry.origin, entry.recipient)!.u ?? 0;
         const facts: ReceiptFacts = {
           entry,
           self: opts.self,
@@ -271,12 +282,14 @@ export class LedgerStore {
           keys: { origin: o?.signingKey, relayer: r?.signingKey, signer: s?.signingKey },
           firstSeen: { origin: o?.firstSeen, relayer: r?.firstSeen, signer: s?.firstSeen },
           now: opts.now,
-          pairCredited: this.s.pairUnits.get(opts.epoch, entry.origin, entry.recipient)!.u ?? 0,
-          epochCredited: this.s.epochUnits.get(opts.epoch)!.u ?? 0,
+          pairCredited,
+          epochCredited,
         };
         const a = assess(facts, opts.rules);
         this.s.credit.run(a.units, a.code ?? null, opts.epoch, opts.now, row.id);
         units += a.units;
+        epochCredited += a.units;
+        pairs.set(pairKey, pairCredited + a.units);
         if (a.code) {
           rejected[a.code] = (rejected[a.code] ?? 0) + 1;
           this.s.reject.run(a.code, 1);
