@@ -74,3 +74,14 @@ export class SendObservedLink implements Link {
     return this.inner.stats();
   }
 }
+
+/**
+ * The link's negotiated ProofOfRelay feature: true/false when version negotiation (issue 6) put a
+ * feature list on the link (`features` or `negotiated.features`), undefined when it did not.
+ */
+export function negotiatedFeature(link: Link): boolean | undefined {
+  const l = link as { features?: unknown; negotiated?: { features?: unknown } };
+  const list = Array.isArray(l.features) ? l.features : Array.isArray(l.negotiated?.features) ? l.negotiated.features : undefined;
+  if (!list) return undefined;
+  return list.some((f) => typeof f === 'string' && f.toLowerCase().replace(/[-_]/g, '') === 'proofofrelay');
+}

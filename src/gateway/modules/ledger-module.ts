@@ -10,11 +10,8 @@
  * (src/ledger/rewards.ts) in a second transaction, and sealed into signed, chained ledger
  * batches every `ledgerBatchIntervalMs`, at each epoch end and on stop.
  *
- * Signer side — for each billable packet that arrives verified (origin signature checked
- * by the engine) from another gateway that speaks ProofOfRelay, it queues a receipt with
- * the latency and availability it measured; the {@link ReceiptIssuer} signs them in
- * batches, which are stored (counters survive restarts) and sent; unacknowledged batches
- * are re-sent when the relayer says hello again.
+ * Signer side — {@link ReceiptSigner} (ledger-signer.ts); unacknowledged batches are
+ * re-sent when the relayer says hello again.
  *
  * Negotiation: each side sends `ledger-hello` `{ v: 1, features: ['proof-of-relay'],
  * signingPublicKey }` on every gateway link; receipts are only issued to, and hand-overs
@@ -38,14 +35,9 @@ import { toHex } from '../../protocol/hex.js';
 import { ed25519PrivateKey } from '../../protocol/keys.js';
 import { decodePacket } from '../../protocol/codec.js';
 import { packetIdHex } from '../../protocol/packet-id.js';
-import { Flags, isBroadcast, type BitchatPacket } from '../../protocol/packet.js';
+import type { BitchatPacket } from '../../protocol/packet.js';
 import {
-  AvailabilityTracker,
-  BASE_FEE,
-  BILLABLE_TYPES,
-  BROADCAST_PEER_ID,
   RECEIPT_BATCH_TYPE,
-  ReceiptIssuer,
   assessReceipt,
   auditExport,
   decodeReceiptEntry,
@@ -53,15 +45,12 @@ import {
   epochOf,
   mulberry32,
   parseReceiptBatchBody,
-  performanceBonus,
-  receiptBatchToBody,
-  signReceiptBatch,
   verifyReceiptBatch,
-  type PendingReceipt,
   type RewardRules,
 } from '../../ledger/index.js';
 import { LedgerStore, migrateLedger } from './ledger-store.js';
-import { SendObservedLink } from './ledger-link.js';
+import { SendObservedLink, negotiatedFeature } from './ledger-link.js';
+import { ReceiptSigner, billable, recipientOf } from './ledger-signer.js';
 import { buildLedgerExport } from './ledger-exporter.js';
 import { sealLedger } from './ledger-sealer.js';
 
@@ -103,13 +92,12 @@ export class LedgerModule implements GatewayModule {
   private self = '';
   private selfKey = '';
   private epoch = 0;
-  private availability: AvailabilityTracker | undefined;
-  private issuer: ReceiptIssuer | undefined;
+  private signer: ReceiptSigner | undefined;
   private readonly peers = new Map<string, PeerLink>();
   private readonly unsubscribe: Array<() => void> = [];
   private epochTimer: TimerHandle | undefined;
   private sealTimer: TimerHandle | undefined;
-  private readonly counters = { sentRecorded: 0, receiptsSigned: 0, batchesReceived: 0, receiptsStored: 0, redelivered: 0, acksReceived: 0, resent: 0, abandoned: 0, storageErrors: 0 };
+  private readonly counters = { sentRecorded: 0, batchesReceived: 0, receiptsStored: 0, redelivered: 0, resent: 0, storageErrors: 0 };
   private readonly rejectedSession: Record<string, number> = {};
 
   constructor(components: LedgerModuleComponents, settings: LedgerSettings) {
@@ -139,16 +127,34 @@ export class LedgerModule implements GatewayModule {
     this.key = ed25519PrivateKey(ctx.identity.keys.signingPrivateKey);
     store.noteIdentity(this.self, this.selfKey, now);
     this.epoch = epochOf(now, this.settings.epochMs);
-    this.availability = new AvailabilityTracker({ windowStart: now });
-    this.issuer = new ReceiptIssuer({ clock: ctx.clock, issue: (relayer, entries) => this.issue(relayer, entries) }, { maxEntries: this.settings.receiptBatchMax, delayMs: this.settings.receiptBatchDelayMs });
+    this.signer = new ReceiptSigner(
+      {
+        clock: ctx.clock,
+        store,
+        control: ctx.control,
+        key: this.key,
+        self: this.self,
+        rules: () => this.rules,
+        relayerOn: (linkId) => {
+          const p = this.peers.get(linkId);
+          return p?.proofOfRelay ? p.peerId : undefined;
+        },
+        linksTo: (peerId) => [...this.peers.values()].filter((p) => p.peerId === peerId && p.proofOfRelay).map((p) => p.link.id),
+        guard: (fn) => this.guard(fn),
+      },
+      this.settings,
+    );
+    const signer = this.signer;
     this.unsubscribe.push(
       ctx.control.on(RECEIPT_BATCH_TYPE, (env) => this.onReceiptBatch(env)),
-      ctx.control.on(RECEIPT_ACK_TYPE, (env) => this.onAck(env)),
+      ctx.control.on(RECEIPT_ACK_TYPE, (env) => {
+        if (!signer.onAck(env)) this.reject('MG_ERR_CONTROL_BAD_BODY', 1);
+      }),
       ctx.control.on(LEDGER_HELLO_TYPE, (env) => this.onHello(env)),
     );
     const onUp = (e: { link: Link }) => this.onLinkUp(e.link);
     const onDown = (e: { link: Link }) => this.onLinkDown(e.link);
-    const onPacket = (e: PacketEvent) => this.onPacket(e);
+    const onPacket = (e: PacketEvent) => signer.onPacket(e);
     const onPeer = (e: PeerEvent) => {
       if (e.kind !== 'removed') this.guard(() => store.noteIdentity(e.peer.peerId, e.peer.signingPublicKey, ctx.clock.now()));
     };
@@ -172,14 +178,14 @@ export class LedgerModule implements GatewayModule {
   }
 
   stop(): void {
-    this.issuer?.flushAll();
+    this.signer?.issuer.flushAll();
     this.credit();
     this.seal();
     if (this.epochTimer && this.ctx) this.ctx.clock.clearTimer(this.epochTimer);
     if (this.sealTimer && this.ctx) this.ctx.clock.clearTimer(this.sealTimer);
     this.epochTimer = this.sealTimer = undefined;
     for (const u of this.unsubscribe.splice(0)) u();
-    this.issuer?.clear();
+    this.signer?.issuer.clear();
     this.peers.clear();
   }
 
@@ -198,7 +204,7 @@ export class LedgerModule implements GatewayModule {
     this.peers.set(link.id, { link, peerId, proofOfRelay: false });
     const helloKey = (link as { peer?: { signingPublicKey?: unknown } }).peer?.signingPublicKey;
     this.guard(() => this.store?.noteIdentity(peerId, typeof helloKey === 'string' ? helloKey : undefined, ctx.clock.now()));
-    this.availability?.linkUp(peerId, ctx.clock.now());
+    this.signer?.availability.linkUp(peerId, ctx.clock.now());
     ctx.control.send(link.id, LEDGER_HELLO_TYPE, { v: 1, features: [PROOF_OF_RELAY], signingPublicKey: this.selfKey });
   }
 
@@ -206,7 +212,7 @@ export class LedgerModule implements GatewayModule {
     const p = this.peers.get(link.id);
     if (!p || !this.ctx) return;
     this.peers.delete(link.id);
-    this.availability?.linkDown(p.peerId, this.ctx.clock.now());
+    this.signer?.availability.linkDown(p.peerId, this.ctx.clock.now());
   }
 
   private onHello(env: ControlEnvelope): void {
@@ -223,9 +229,7 @@ export class LedgerModule implements GatewayModule {
     const key = typeof b.signingPublicKey === 'string' && /^[0-9a-f]{64}$/.test(b.signingPublicKey) ? b.signingPublicKey : undefined;
     this.guard(() => this.store?.noteIdentity(p.peerId, key, this.ctx!.clock.now()));
     // Re-send batches the peer never acknowledged (e.g. it crashed before storing them).
-    for (const r of this.store.unacked(p.peerId, this.settings.maxUnackedBatches)) {
-      if (this.ctx.control.send(env.linkId, RECEIPT_BATCH_TYPE, JSON.parse(r.body))) this.counters.resent++;
-    }
+    this.counters.resent += this.signer?.resend(p.peerId, env.linkId) ?? 0;
   }
 
   // ---- relayer side -------------------------------------------------------------------
@@ -274,13 +278,13 @@ export class LedgerModule implements GatewayModule {
     if (!verdict.ok) {
       ctx.logger.warn({ code: verdict.code, signer: batch.signer, reason: verdict.reason }, 'receipt batch rejected');
       this.guard(() => store.countRejection(verdict.code, n));
-      return this.reject(verdict.code, n, false);
+      return this.reject(verdict.code, n, { persist: false });
     }
     const now = ctx.clock.now();
     const ok = this.guard(() => {
       const r = store.storeReceiptBatch(batch, verdict.entries, now, epochOf(now, this.settings.epochMs));
       this.counters.receiptsStored += r.stored;
-      if (r.replayed > 0) this.reject('MG_ERR_LEDGER_REPLAYED', r.replayed, false);
+      if (r.replayed > 0) this.reject('MG_ERR_LEDGER_REPLAYED', r.replayed, { persist: false });
     });
     if (!ok) return;
     if (this.faultPoint === FAULT_AFTER_RECEIPT) this.crash();
@@ -301,7 +305,7 @@ export class LedgerModule implements GatewayModule {
         r = store.creditPending({ self: this.self, now, epoch: epochOf(now, this.settings.epochMs), rules: this.rules, limit: CREDIT_CHUNK }, assessReceipt, decodeReceiptEntry);
       });
       if (!r) return;
-      for (const [code, k] of Object.entries(r.rejected)) this.reject(code as ErrorCode, k, false);
+      for (const [code, k] of Object.entries(r.rejected)) this.reject(code as ErrorCode, k, { persist: false });
       if (r.credited < CREDIT_CHUNK) return;
     }
   }
@@ -312,59 +316,6 @@ export class LedgerModule implements GatewayModule {
     const store = this.store;
     const key = this.key;
     this.guard(() => sealLedger(store, { gateway: this.self, key, now: this.ctx!.clock.now(), maxLeaves: this.settings.ledgerBatchMax }));
-  }
-
-  private onAck(env: ControlEnvelope): void {
-    const b = env.body as { root?: unknown } | null;
-    if (!env.peerId || !b || typeof b !== 'object' || typeof b.root !== 'string' || !/^[0-9a-f]{64}$/.test(b.root)) return this.reject('MG_ERR_CONTROL_BAD_BODY', 1);
-    const root = b.root;
-    if (this.guard(() => this.store?.ack(env.peerId as string, root))) this.counters.acksReceived++;
-  }
-
-  // ---- signer side --------------------------------------------------------------------
-
-  private onPacket(e: PacketEvent): void {
-    const p = this.peers.get(e.linkId);
-    if (!p?.proofOfRelay || e.reassembled || e.verified !== true || !this.ctx || !this.issuer || !this.availability) return;
-    const packet = e.frame.packet;
-    if (!billable(packet)) return;
-    const origin = toHex(packet.senderID);
-    if (origin === p.peerId || origin === this.self) return;
-    const now = this.ctx.clock.now();
-    this.issuer.add({
-      type: packet.type,
-      epoch: epochOf(now, this.settings.epochMs),
-      packetId: packetIdHex(packet.type, packet.senderID, packet.timestamp, packet.payload),
-      origin,
-      recipient: recipientOf(packet),
-      relayer: p.peerId,
-      signer: this.self,
-      receivedAt: now,
-      latencyMs: Math.min(0xffff_ffff, Math.max(0, Math.round(now - packet.timestamp))),
-      availabilityPermille: this.availability.permille(p.peerId, now),
-    });
-  }
-
-  private issue(relayer: string, pending: readonly PendingReceipt[]): void {
-    const store = this.store;
-    const ctx = this.ctx;
-    const key = this.key;
-    if (!store || !ctx || !key) return;
-    let body: ReturnType<typeof receiptBatchToBody> | undefined;
-    this.guard(() => {
-      store.issue(relayer, pending.length, ctx.clock.now(), (first) => {
-        const entries = pending.map((e, i) => ({ ...e, counter: first + i }));
-        body = receiptBatchToBody(signReceiptBatch(entries, key));
-        const units = entries.reduce((s, e) => s + BASE_FEE + performanceBonus(e, this.rules), 0);
-        return { root: body.root, body: JSON.stringify(body), units, epoch: (entries[0] as PendingReceipt).epoch, count: entries.length };
-      });
-      this.counters.abandoned += store.abandonBeyond(relayer, this.settings.maxUnackedBatches);
-    });
-    if (!body) return;
-    this.counters.receiptsSigned += pending.length;
-    for (const p of this.peers.values()) {
-      if (p.peerId === relayer && p.proofOfRelay && ctx.control.send(p.link.id, RECEIPT_BATCH_TYPE, body)) return;
-    }
   }
 
   // ---- epochs ---------------------------------------------------------------------------
@@ -394,11 +345,11 @@ export class LedgerModule implements GatewayModule {
     const finished = this.epoch;
     const now = ctx.clock.now();
     this.epoch = epochOf(now, this.settings.epochMs);
-    this.issuer?.flushAll();
+    this.signer?.issuer.flushAll();
     this.credit();
     this.seal();
     this.selfAudit(finished);
-    this.availability?.resetWindow(now);
+    this.signer?.availability.resetWindow(now);
     this.guard(() => {
       store.pruneBefore(this.epoch - this.settings.retainEpochs + 1);
       store.pruneIdentities();
@@ -422,9 +373,10 @@ export class LedgerModule implements GatewayModule {
 
   // ---- helpers ----------------------------------------------------------------------------
 
-  private reject(code: ErrorCode, n: number, persist = true): void {
+  /** Count `n` receipts (or messages) refused with `code`; persisted unless the store counted them already. */
+  private reject(code: ErrorCode, n: number, opts: { persist: boolean } = { persist: true }): void {
     this.rejectedSession[code] = (this.rejectedSession[code] ?? 0) + n;
-    if (persist && code.startsWith('MG_ERR_LEDGER_')) this.guard(() => this.store?.countRejection(code, n));
+    if (opts.persist && code.startsWith('MG_ERR_LEDGER_')) this.guard(() => this.store?.countRejection(code, n));
   }
 
   /** Run a storage step; a failure is counted and logged, never thrown into the mesh. Returns the step's result, or undefined on failure. */
@@ -452,34 +404,17 @@ export class LedgerModule implements GatewayModule {
       earned: store.earned(since, 50),
       owed: store.owed(since, 50),
       rejected: store.rejections(),
-      receipts: { pending: store.pendingCount(), unsealed: store.unsealedCount(), waitingToSign: this.issuer?.pendingCount ?? 0 },
+      receipts: { pending: store.pendingCount(), unsealed: store.unsealedCount(), waitingToSign: this.signer?.issuer.pendingCount ?? 0 },
       batches: {
         ...store.issuedStats(),
         received: store.signerBatchCount(),
         ledger: store.batchCount(),
         head: head ? { seq: head.seq, epoch: head.epoch, count: head.count, hash: toHex(head.hash), createdAt: head.created_at } : null,
       },
-      counters: { ...this.counters, sentStored: store.sentCount(), rejectedThisRun: { ...this.rejectedSession } },
-      peers: [...this.peers.values()].map((p) => ({ peerId: p.peerId, linkId: p.link.id, proofOfRelay: p.proofOfRelay, availabilityPermille: this.availability?.permille(p.peerId, ctx.clock.now()) ?? 0 })),
-      lastAudit: store.lastAudit() ?? null,
+      counters: { ...this.counters, ...this.signer?.counters, sentStored: store.sentCount(), rejectedThisRun: { ...this.rejectedSession } },
+      peers: [...this.peers.values()].map((p) => ({ peerId: p.peerId, linkId: p.link.id, proofOfRelay: p.proofOfRelay, availabilityPermille: this.signer?.availability.permille(p.peerId, ctx.clock.now()) ?? 0 })),
+      lastAudit: store.lastAuditSummary(),
       disputes: store.disputes(),
     };
   }
-}
-
-/** An origin-signed, billable, non-sync-response packet. */
-function billable(p: BitchatPacket): boolean {
-  return BILLABLE_TYPES.has(p.type) && p.signature !== undefined && (p.flags & Flags.IS_RSR) === 0;
-}
-
-function recipientOf(p: BitchatPacket): string {
-  return isBroadcast(p) ? BROADCAST_PEER_ID : toHex(p.recipientID as Uint8Array);
-}
-
-/** The link's negotiated ProofOfRelay feature: true/false when version negotiation ran, undefined when it did not. */
-export function negotiatedFeature(link: Link): boolean | undefined {
-  const l = link as { features?: unknown; negotiated?: { features?: unknown } };
-  const list = Array.isArray(l.features) ? l.features : Array.isArray(l.negotiated?.features) ? l.negotiated.features : undefined;
-  if (!list) return undefined;
-  return list.some((f) => typeof f === 'string' && f.toLowerCase().replace(/[-_]/g, '') === 'proofofrelay');
 }

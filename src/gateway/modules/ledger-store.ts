@@ -407,6 +407,14 @@ export class LedgerStore {
     return r ? { at: r.at, epoch: r.epoch, source: r.source, ok: r.ok === 1, report: JSON.parse(r.report) as unknown } : undefined;
   }
 
+  /** The last audit as shown on /api/status (the full report stays in ledger_audits). */
+  lastAuditSummary(): unknown {
+    const a = this.lastAudit();
+    if (!a) return null;
+    const r = a.report as { mode?: string; totals?: unknown; errorCounts?: unknown; keysPinned?: boolean };
+    return { at: a.at, epoch: a.epoch, source: a.source, ok: a.ok, mode: r.mode ?? null, keysPinned: r.keysPinned ?? null, totals: r.totals ?? null, errorCounts: r.errorCounts ?? {} };
+  }
+
   recordDispute(d: { at: number; kind: string; gateway: string; epoch: number; verdict: string; code: string | undefined; reason: string; units: number }): void {
     this.s.insertDispute.run(d.at, d.kind, d.gateway, d.epoch, d.verdict, d.code ?? null, d.reason, d.units);
     this.s.pruneDisputes.run(MAX_DISPUTES_KEPT);
