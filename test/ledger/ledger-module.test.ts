@@ -148,3 +148,24 @@ test('kill -9 between storing a receipt batch and crediting it: after restart ev
   assert.equal(status(A2).counters.redelivered, 1);
   assert.equal(units(), 4 * 2 * BASE_FEE);
 });
+
+test('at each epoch end the ledger seals, audits its own export and records the result; old epochs are pruned, the chain continues', () => {
+  const { clock, A, B, pair, phone } = setup({ settings: { epochMs: 60_000, retainEpochs: 1, auditSample: 0 } });
+  relay(A, B, pair, signedMessage(phone, 'epoch one', clock.now()));
+  clock.advance(100);
+  const first = status(A).epoch;
+  clock.advance(60_000); // past the epoch end
+  const s = status(A);
+  assert.equal(s.epoch, first + 1);
+  assert.deepEqual([s.lastAudit.ok, s.lastAudit.source, s.lastAudit.epoch, s.lastAudit.totals.receipts], [true, 'self', first, 1]);
+  const head = s.batches.head;
+  relay(A, B, pair, signedMessage(phone, 'epoch two', clock.now()));
+  clock.advance(1_100);
+  clock.advance(60_000); // second roll: epoch `first` is now beyond retainEpochs
+  const s2 = status(A);
+  assert.equal(s2.batches.head.seq, head.seq + 1, 'the chain continues across epochs');
+  const rows = A.module.ledgerStore.db.prepare('SELECT COUNT(*) AS n FROM ledger_receipts WHERE credit_epoch = ?').get(first) as { n: number };
+  assert.equal(rows.n, 0, 'receipts of the expired epoch are gone');
+  const prev = A.module.ledgerStore.db.prepare('SELECT prev_hash FROM ledger_batches WHERE seq = ?').get(head.seq + 1) as { prev_hash: Buffer };
+  assert.equal(prev.prev_hash.toString('hex'), head.hash);
+});

@@ -25,7 +25,7 @@ export const LEDGER_MODULE = 'ledger';
 export const MAX_AUDITS_KEPT = 100;
 /** Most dispute results kept (oldest deleted). */
 export const MAX_DISPUTES_KEPT = 1_000;
-/** Most identities remembered (least recently first-seen deleted beyond this). */
+/** Most identities remembered (the most recently first-seen are deleted beyond this). */
 export const MAX_IDENTITIES = 100_000;
 
 export const LEDGER_MIGRATIONS: Migration[] = [
@@ -113,7 +113,7 @@ export class LedgerStore {
       identity: p<{ peer_id: string; signing_key: string | null; first_seen: number }>('SELECT * FROM ledger_identities WHERE peer_id = ?'),
       noteIdentity: p('INSERT INTO ledger_identities (peer_id, signing_key, first_seen) VALUES (?, ?, ?) ON CONFLICT (peer_id) DO UPDATE SET signing_key = COALESCE(ledger_identities.signing_key, excluded.signing_key)'),
       identityCount: p<{ n: number }>('SELECT COUNT(*) AS n FROM ledger_identities'),
-      pruneIdentities: p('DELETE FROM ledger_identities WHERE peer_id IN (SELECT peer_id FROM ledger_identities ORDER BY first_seen DESC LIMIT -1 OFFSET ?)'),
+      pruneIdentities: p('DELETE FROM ledger_identities WHERE peer_id IN (SELECT peer_id FROM ledger_identities ORDER BY first_seen ASC LIMIT -1 OFFSET ?)'),
       recordSent: p('INSERT OR IGNORE INTO ledger_sent (packet_id, peer_id, origin, recipient, type, sent_at) VALUES (?, ?, ?, ?, ?, ?)'),
       sent: p<{ origin: string; recipient: string; type: number }>('SELECT origin, recipient, type FROM ledger_sent WHERE packet_id = ? AND peer_id = ?'),
       sentCount: p<{ n: number }>('SELECT COUNT(*) AS n FROM ledger_sent'),
@@ -182,7 +182,7 @@ export class LedgerStore {
     return r ? { signingKey: r.signing_key ?? undefined, firstSeen: r.first_seen } : undefined;
   }
 
-  /** Keep at most {@link MAX_IDENTITIES} (the most recently first-seen). */
+  /** Keep at most {@link MAX_IDENTITIES}: the oldest first-seen are kept, so a flood of new identities cannot make aged ones new again. */
   pruneIdentities(): void {
     if (this.s.identityCount.get()!.n > MAX_IDENTITIES) this.s.pruneIdentities.run(MAX_IDENTITIES);
   }
