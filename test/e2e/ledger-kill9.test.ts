@@ -99,6 +99,20 @@ test('kill -9 between storing receipts and crediting them loses none and counts 
       assert.match(err.stderr, /MG_ERR_LEDGER_BATCH_TAMPERED/);
       return true;
     });
+    // a challenge, resolved from signatures alone and recorded in A's ledger; so is an audit
+    const packetId = doc.receipts[0].entry.slice(28, 60);
+    writeFileSync(join(elsewhere, 'evidence.json'), JSON.stringify({ kind: 'missing-receipt', packetId }));
+    const c = JSON.parse((await run(process.execPath, [CLI, 'ledger', 'challenge', 'epoch.json', 'evidence.json', '--keys', 'keys.json', '--record', aDir], { cwd: elsewhere })).stdout);
+    assert.deepEqual([c.kind, c.verdict], ['missing-receipt', 'rejected'], 'the credit is backed by a signed receipt');
+    await run(process.execPath, [CLI, 'ledger', 'verify', 'epoch.json', '--keys', 'keys.json', '--record', aDir], { cwd: elsewhere });
+    const db = openDatabase({ logger: silentLogger }, { path: join(aDir, 'meshgate.db') });
+    try {
+      const store = new LedgerStore({ db });
+      assert.equal(store.disputes().total, 1);
+      assert.deepEqual(store.lastAuditSummary() && [(store.lastAuditSummary() as any).ok, (store.lastAuditSummary() as any).source], [true, 'cli:epoch.json']);
+    } finally {
+      db.close();
+    }
     rmSync(elsewhere, { recursive: true, force: true });
   } finally {
     await phone?.close();
