@@ -376,7 +376,7 @@ export class LedgerModule implements GatewayModule {
   /** Count `n` receipts (or messages) refused with `code`; persisted unless the store counted them already. */
   private reject(code: ErrorCode, n: number, opts: { persist: boolean } = { persist: true }): void {
     this.rejectedSession[code] = (this.rejectedSession[code] ?? 0) + n;
-    if (opts.persist && code.startsWith('MG_ERR_LEDGER_')) this.guard(() => this.store?.countRejection(code, n));
+    if (opts.persist && /^MG_ERR_LEDGER_/.test(code)) this.guard(() => this.store?.countRejection(code, n));
   }
 
   /** Run a storage step; a failure is counted and logged, never thrown into the mesh. Returns the step's result, or undefined on failure. */
