@@ -37,6 +37,7 @@ function readJson(path: string, what: string): unknown {
   }
 }
 
+/** Open a state directory's database with the ledger tables. @throws MG_ERR_CLI_USAGE when `mustExist` and there is none. */
 function openLedger(stateDir: string, opts: { mustExist: boolean }): { db: Database; store: LedgerStore } {
   const path = join(stateDir, 'meshgate.db');
   if (opts.mustExist && !existsSync(path)) throw new MeshgateError('MG_ERR_CLI_USAGE', `no meshgate database in ${stateDir}`);
@@ -141,7 +142,7 @@ export function registerLedgerCommand(program: Command): void {
 }
 
 function record(stateDir: string, fn: (store: LedgerStore) => void): void {
-  const { db, store } = openLedger(stateDir, { mustExist: false });
+  const { db, store } = openLedger(stateDir, { mustExist: true });
   try {
     fn(store);
   } finally {

@@ -204,7 +204,7 @@ export const CONFIG_TREE = {
     capPerEpoch: integer(100_000_000, 0, 1_000_000_000_000, { description: 'Most credit per epoch in total, milli-units.', restart: false }),
     newIdentityAgeMs: integer(86_400_000, 0, 31_536_000_000, { description: 'Identities first seen less than this long ago are new: a new relayer earns 10 %; a new origin with a new signer earns nothing (self-relay). 0 disables.', restart: false }),
     latencyGoodMs: integer(1_000, 0, 3_600_000, { description: 'Latency (measured by the signer) at or below which the latency half of the performance bonus is full, ms.', restart: false }),
-    latencyBadMs: integer(10_000, 1, 3_600_000, { description: 'Latency at or above which the latency half of the bonus is 0, ms (linear between).', restart: false }),
+    latencyBadMs: integer(10_000, 1, 3_600_000, { description: 'Latency at or above which the latency half of the bonus is 0, ms (linear between; > latencyGoodMs).', restart: false }),
     maxSentRecords: integer(100_000, 1_000, 10_000_000, { description: 'Packets handed to gateways remembered for matching receipts (oldest dropped beyond this or after two epochs).', restart: false }),
     maxUnackedBatches: integer(64, 1, 4_096, { description: 'Issued receipt batches per relayer kept for re-sending until acknowledged (oldest abandoned beyond this).', restart: false }),
     retainEpochs: integer(168, 1, 100_000, { description: 'Epochs of receipts, ledger batches and issued batches kept for export; older ones are deleted at epoch end.', restart: false }),
@@ -322,6 +322,14 @@ export const CONFIG_SCHEMA = (buildSchema(CONFIG_TREE) as z.ZodType<GatewayConfi
       path: ['ble', 'central', c.uartPort !== '' ? 'uartPort' : 'hciIndex'],
       message: 'the BLE central needs a controller of its own: with bleno and noble one controller cannot serve both roles (set ble.central.hciIndex or ble.central.uartPort)',
       params: { related: ['ble.peripheral.hciIndex', 'ble.peripheral.uartPort'] },
+    });
+  }
+  if (cfg.ledger.latencyBadMs <= cfg.ledger.latencyGoodMs) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['ledger', 'latencyBadMs'],
+      message: `must be > ledger.latencyGoodMs (${cfg.ledger.latencyGoodMs}), got ${cfg.ledger.latencyBadMs}`,
+      params: { related: ['ledger.latencyGoodMs'] },
     });
   }
   const on = LISTENERS.filter((l) => l.enabled(cfg)).map((l) => ({ name: l.name, host: cfg[l.name].host, port: cfg[l.name].port }));

@@ -169,3 +169,24 @@ test('at each epoch end the ledger seals, audits its own export and records the 
   const prev = A.module.ledgerStore.db.prepare('SELECT prev_hash FROM ledger_batches WHERE seq = ?').get(head.seq + 1) as { prev_hash: Buffer };
   assert.equal(prev.prev_hash.toString('hex'), head.hash);
 });
+
+test('negotiation: a link whose negotiated features lack ProofOfRelay is ignored; a malformed ledger-hello is counted', async () => {
+  const { FakeGatewayLink } = await import('./module-harness.js');
+  const clock = new ManualClock(T0);
+  const A = startNode(clock);
+  nodes.push(A);
+  const other = identity();
+  const legacy = Object.assign(new FakeGatewayLink('legacy', other.peerId), { features: ['compression'] });
+  const link = A.module.wrapLink(legacy);
+  A.links.push(link);
+  A.events.emit('link-up', { link });
+  assert.deepEqual(status(A).peers, [], 'no ProofOfRelay on that link');
+  const modern = Object.assign(new FakeGatewayLink('modern', identity().peerId), { negotiated: { features: ['ProofOfRelay'] } });
+  const l2 = A.module.wrapLink(modern);
+  A.links.push(l2);
+  A.events.emit('link-up', { link: l2 });
+  assert.equal(status(A).peers.length, 1, 'a negotiated ProofOfRelay link takes part');
+  A.control.dispatch(l2, { type: 'ledger-hello', body: { v: 1, features: 'nope' } });
+  assert.equal(status(A).counters.rejectedThisRun.MG_ERR_CONTROL_BAD_BODY, 1);
+  assert.equal(status(A).peers[0].proofOfRelay, false, 'until a valid hello arrives');
+});

@@ -97,3 +97,9 @@ test('caps per (origin, recipient) pair and per epoch clip the amount; at the ca
   const atEpoch = assessReceipt(facts({ epochCredited: 7 * BASE_FEE }), capped);
   assert.deepEqual([atEpoch.units, atEpoch.code], [0, 'MG_ERR_LEDGER_CAP_REACHED']);
 });
+
+test('config: ledger.latencyBadMs must exceed ledger.latencyGoodMs (MG_ERR_CONFIG_INVALID naming the field)', async () => {
+  const { loadConfig } = await import('../../src/gateway/config.js');
+  assert.throws(() => loadConfig({ flags: { '--ledger-latency-good-ms': '5000', '--ledger-latency-bad-ms': '5000' } }), (err: any) => err.code === 'MG_ERR_CONFIG_INVALID' && /ledger\.latencyBadMs/.test(err.message));
+  assert.equal(loadConfig({}).ledger.latencyBadMs, 10_000);
+});

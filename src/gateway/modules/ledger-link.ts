@@ -2,7 +2,8 @@
  * A {@link Link} decorator that reports every frame the engine hands to a gateway link
  * (after the inner link accepted it), so the ledger can record which origin-signed packets
  * it handed to which gateway. Everything else is delegated unchanged, including the
- * control channel and the WebSocket link's authenticated `peer` (hello) when present.
+ * control channel, the WebSocket link's authenticated `peer` (hello) and a negotiated
+ * feature list (`features`, `negotiated`) when present.
  */
 import type { ControlMessage, Link, LinkEvents, LinkKind, LinkStats } from '../../ports/link.js';
 
@@ -40,6 +41,14 @@ export class SendObservedLink implements Link {
   /** The inner link's authenticated hello (WebSocket gateway links), if it has one. */
   get peer(): unknown {
     return (this.inner as { peer?: unknown }).peer;
+  }
+
+  /** The inner link's negotiated feature list (version negotiation), if it has one. */
+  get features(): unknown {
+    return (this.inner as { features?: unknown }).features;
+  }
+  get negotiated(): unknown {
+    return (this.inner as { negotiated?: unknown }).negotiated;
   }
 
   send(frame: Uint8Array): boolean {

@@ -35,8 +35,9 @@ import { toHex } from '../../protocol/hex.js';
 import { ed25519PrivateKey } from '../../protocol/keys.js';
 import { decodePacket } from '../../protocol/codec.js';
 import { packetIdHex } from '../../protocol/packet-id.js';
-import type { BitchatPacket } from '../../protocol/packet.js';
+import { Flags, type BitchatPacket } from '../../protocol/packet.js';
 import {
+  BILLABLE_TYPES,
   RECEIPT_BATCH_TYPE,
   assessReceipt,
   auditExport,
@@ -190,7 +191,7 @@ export class LedgerModule implements GatewayModule {
   }
 
   wrapLink(link: Link): Link {
-    if (!link.isGatewayLink) return link;
+    if (!link.isGatewayLink || negotiatedFeature(link) === false) return link;
     return new SendObservedLink(link, (frame) => this.onSent(link.id, frame));
   }
 
@@ -237,6 +238,8 @@ export class LedgerModule implements GatewayModule {
   private onSent(linkId: string, frame: Uint8Array): void {
     const p = this.peers.get(linkId);
     if (!p?.proofOfRelay || !this.store || !this.ctx) return;
+    // Cheap header peek (type byte 1, flags byte 11) before a full decode: most frames are not billable.
+    if (frame.length < 14 || !BILLABLE_TYPES.has(frame[1] as number) || ((frame[11] as number) & Flags.HAS_SIGNATURE) === 0) return;
     let packet: BitchatPacket;
     try {
       packet = decodePacket(frame).packet;
