@@ -72,7 +72,7 @@ export const ERROR_CODES = {
   MG_ERR_LEDGER_UNKNOWN_PACKET: { area: 'ledger', description: 'A receipt names a packet this gateway never handed to the signer; it earns 0.' },
   MG_ERR_LEDGER_DOUBLE_CLAIM: { area: 'ledger', description: 'A packet or receipt is credited more than once (a second receipt for a credited packet, or the same receipt in two exports); the extra claim earns 0.' },
   MG_ERR_LEDGER_BATCH_TAMPERED: { area: 'ledger', description: 'Receipt entries do not hash to the signed Merkle root of their batch (or a receipt is not under its root); the batch earns 0.' },
-  MG_ERR_LEDGER_SELF_RELAY: { area: 'ledger', description: 'Origin, relayer and signer are not three different parties (same peer ID or signing key, the gateway\'s own packet, or a new origin and a new signer together); it earns 0.' },
+  MG_ERR_LEDGER_SELF_RELAY: { area: 'ledger', description: 'Origin, relayer and signer are not three different parties (same peer ID or signing key, the gateway\'s own packet, or two of the three are new identities); it earns 0.' },
   MG_ERR_LEDGER_NOT_BILLABLE: { area: 'ledger', description: 'A receipt is for a packet type that earns nothing (fragment, announce, unsigned); it earns 0.' },
   MG_ERR_LEDGER_CAP_REACHED: { area: 'ledger', description: 'The per-(origin, recipient) or per-epoch cap is reached; the receipt is kept but earns 0 (or a clipped amount).' },
   MG_ERR_LEDGER_RECEIPT_INVALID: { area: 'ledger', description: 'A receipt or receipt batch is malformed, names another relayer or signer, or does not match what was sent; it earns 0.' },

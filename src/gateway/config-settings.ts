@@ -202,7 +202,7 @@ export const CONFIG_TREE = {
     ledgerBatchIntervalMs: integer(10_000, 100, 3_600_000, { description: 'How often credited receipts are sealed into a ledger batch, ms (also at every epoch end and on stop).', restart: false }),
     capPerPair: integer(100_000, 0, 1_000_000_000_000, { description: 'Most credit per (origin, recipient) pair per epoch, milli-units (1 unit = 1000; the base fee is 1 unit per message).', restart: false }),
     capPerEpoch: integer(100_000_000, 0, 1_000_000_000_000, { description: 'Most credit per epoch in total, milli-units.', restart: false }),
-    newIdentityAgeMs: integer(86_400_000, 0, 31_536_000_000, { description: 'Identities first seen less than this long ago are new: a new relayer earns 10 %; a new origin with a new signer earns nothing (self-relay). 0 disables.', restart: false }),
+    newIdentityAgeMs: integer(86_400_000, 0, 31_536_000_000, { description: 'Identities first seen less than this long ago are new: a new relayer earns 10 %; a receipt with two new parties earns nothing (self-relay). 0 disables.', restart: false }),
     latencyGoodMs: integer(1_000, 0, 3_600_000, { description: 'Latency (measured by the signer) at or below which the latency half of the performance bonus is full, ms.', restart: false }),
     latencyBadMs: integer(10_000, 1, 3_600_000, { description: 'Latency at or above which the latency half of the bonus is 0, ms (linear between; > latencyGoodMs).', restart: false }),
     maxSentRecords: integer(100_000, 1_000, 10_000_000, { description: 'Packets handed to gateways remembered for matching receipts (oldest dropped beyond this or after two epochs).', restart: false }),

@@ -7,8 +7,9 @@
  *   (message 0x02, file transfer 0x22, voice 0x29; never a fragment 0x20, an announce, a
  *   sync response), at most once per (packet ID, relayer) whichever gateway signed;
  * - never for R's own packets, and never unless O, R and S are three different parties
- *   (three peer IDs and, where known, three signing keys); a receipt whose origin and
- *   signer are both new identities is treated as self-dealing (a relayer can mint both);
+ *   (three peer IDs and, where known, three signing keys); a receipt in which two of the
+ *   three parties are new identities is treated as self-dealing (anyone can mint two fresh
+ *   identities and relay between them);
  * - performance bonus ≤ 1× base, from what S measured and signed, not what R claims:
  *   bonus = ⌊base × (latencyScore + availability) / 2000⌋ with availability in ‰ and
  *   latencyScore = 1000 at or below `latencyGoodMs`, 0 at or above `latencyBadMs`, linear
@@ -112,7 +113,8 @@ export function assessReceipt(f: ReceiptFacts, rules: RewardRules): RewardAssess
   if (f.sent.origin !== e.origin || f.sent.recipient !== e.recipient || f.sent.type !== e.type) return zero('MG_ERR_LEDGER_RECEIPT_INVALID');
   if (!BILLABLE_TYPES.has(e.type)) return zero('MG_ERR_LEDGER_NOT_BILLABLE');
   const young = (t: number | undefined) => f.now - (t ?? f.now) < rules.newIdentityAgeMs;
-  if (young(f.firstSeen.origin) && young(f.firstSeen.signer)) return zero('MG_ERR_LEDGER_SELF_RELAY');
+  const fresh = [f.firstSeen.origin, f.firstSeen.relayer, f.firstSeen.signer].filter(young).length;
+  if (fresh >= 2) return zero('MG_ERR_LEDGER_SELF_RELAY');
   if (f.alreadyCredited) return zero('MG_ERR_LEDGER_DOUBLE_CLAIM');
   const base = BASE_FEE;
   const bonus = performanceBonus(e, rules);

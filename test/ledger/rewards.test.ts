@@ -56,9 +56,16 @@ test('a new relayer earns 10 % until aged', () => {
   assert.equal(a.newIdentity, true);
 });
 
-test('self-relay through two fresh identities (new origin and new signer) earns 0: MG_ERR_LEDGER_SELF_RELAY', () => {
-  const a = assessReceipt(facts({ firstSeen: { origin: NOW - 1_000, relayer: NOW - 2 * DAY, signer: NOW - 5_000 } }), rules);
-  assert.deepEqual([a.units, a.code], [0, 'MG_ERR_LEDGER_SELF_RELAY']);
+test('self-relay through two fresh identities (any two of origin, relayer, signer new) earns 0: MG_ERR_LEDGER_SELF_RELAY', () => {
+  const old = NOW - 2 * DAY;
+  for (const firstSeen of [
+    { origin: NOW - 1_000, relayer: old, signer: NOW - 5_000 },
+    { origin: old, relayer: NOW - 1_000, signer: NOW - 5_000 },
+    { origin: NOW - 1_000, relayer: NOW - 5_000, signer: old },
+  ]) {
+    const a = assessReceipt(facts({ firstSeen }), rules);
+    assert.deepEqual([a.units, a.code], [0, 'MG_ERR_LEDGER_SELF_RELAY'], JSON.stringify(firstSeen));
+  }
   // one new party alone is an ordinary newcomer, not self-dealing
   assert.equal(assessReceipt(facts({ firstSeen: { origin: NOW - 1_000, relayer: NOW - 2 * DAY, signer: NOW - 2 * DAY } }), rules).units, 2 * BASE_FEE);
 });
