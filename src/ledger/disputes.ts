@@ -18,7 +18,7 @@
 import { z } from 'zod';
 import { MeshgateError, type ErrorCode } from '../errors.js';
 import { fromHex } from '../protocol/hex.js';
-import { decodeReceiptEntry } from './receipt.js';
+import { decodeReceiptEntry, type ReceiptEntry } from './receipt.js';
 import { ledgerHeaderHolds, ledgerProofHolds, signerEvidenceHolds, keyFor } from './audit.js';
 import { LedgerExportSchema, type ExportedReceipt, type LedgerExport } from './ledger-export.js';
 import { receiptBatchPreimage } from './receipt-batch.js';
@@ -56,6 +56,15 @@ export function parseEvidence(doc: unknown): ChallengeEvidence {
 
 type Keys = Readonly<Record<string, string>> | undefined;
 
+/** Decode an exported entry, or undefined when it is malformed (the audit reports those). */
+function entryOf(r: ExportedReceipt): ReceiptEntry | undefined {
+  try {
+    return decodeReceiptEntry(fromHex(r.entry, 76));
+  } catch {
+    return undefined;
+  }
+}
+
 /** A credited receipt proven by a valid ledger header and inclusion proof. */
 function provenClaim(exp: LedgerExport, r: ExportedReceipt, keys: Keys): boolean {
   const lb = exp.ledgerBatches.find((b) => b.seq === r.ledgerSeq);
@@ -71,8 +80,8 @@ export function resolveChallenge(exp: LedgerExport, evidence: ChallengeEvidence,
   if (evidence.kind === 'missing-receipt') {
     const claims = exp.receipts.filter((r) => {
       if (r.units === 0) return false;
-      const e = decodeReceiptEntry(fromHex(r.entry, 76));
-      return e.packetId === evidence.packetId && (evidence.signer === undefined || e.signer === evidence.signer);
+      const e = entryOf(r);
+      return e !== undefined && e.packetId === evidence.packetId && (evidence.signer === undefined || e.signer === evidence.signer);
     });
     if (claims.length === 0) return rejected('the export credits nothing for this packet');
     const unbacked = claims.filter((r) => !signerEvidenceHolds(exp, r, keys).ok);
@@ -88,8 +97,8 @@ export function resolveChallenge(exp: LedgerExport, evidence: ChallengeEvidence,
     const sameDoc = other.epoch === exp.epoch && JSON.stringify(other.ledgerBatches) === JSON.stringify(exp.ledgerBatches);
     for (const doc of sameDoc ? [exp] : [exp, other]) {
       for (const r of doc.receipts) {
-        if (r.units === 0 || !provenClaim(doc, r, keys)) continue;
-        const e = decodeReceiptEntry(fromHex(r.entry, 76));
+        const e = entryOf(r);
+        if (!e || r.units === 0 || !provenClaim(doc, r, keys)) continue;
         for (const k of [`c/${e.signer}/${e.counter}`, `p/${e.packetId}`]) {
           const prior = seen.get(k);
           if (prior && prior.r !== r) {

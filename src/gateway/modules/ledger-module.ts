@@ -30,7 +30,7 @@ import type { Link } from '../../ports/link.js';
 import type { TimerHandle } from '../../ports/clock.js';
 import type { PacketEvent, PeerEvent } from '../../mesh/index.js';
 import type { ControlEnvelope } from '../../overlay/control-bus.js';
-import { errorCodeOf, type ErrorCode } from '../../errors.js';
+import { MeshgateError, errorCodeOf, type ErrorCode } from '../../errors.js';
 import { toHex } from '../../protocol/hex.js';
 import { ed25519PrivateKey } from '../../protocol/keys.js';
 import { decodePacket } from '../../protocol/codec.js';
@@ -114,7 +114,7 @@ export class LedgerModule implements GatewayModule {
 
   /** The store (after start), for tests and the CLI-equivalent paths. */
   get ledgerStore(): LedgerStore {
-    if (!this.store) throw new Error('ledger module not started');
+    if (!this.store) throw new MeshgateError('MG_ERR_UNKNOWN', 'ledger module not started');
     return this.store;
   }
 
