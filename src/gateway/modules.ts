@@ -6,13 +6,18 @@
 import type { GatewayConfig } from './config.js';
 import type { GatewayModule } from './module.js';
 import { BleModule } from './modules/ble-module.js';
+import { HygieneModule } from './modules/hygiene-module.js';
+import { DirectoryModule } from './modules/directory-module.js';
+import { DiscoveryModule } from './modules/discovery-module.js';
 import { LedgerModule } from './modules/ledger-module.js';
 
 /** Build the configured modules (disabled ones are left out). */
 export function createModules(config: Readonly<GatewayConfig>): GatewayModule[] {
   const modules: GatewayModule[] = [];
-  void config;
+  if (config.hygiene.enabled) modules.push(new HygieneModule());
   if (config.ble.peripheral.enabled || config.ble.central.enabled) modules.push(new BleModule());
+  if (config.directory.enabled) modules.push(new DirectoryModule());
+  if (config.discovery.mdns && config.gateway.enabled) modules.push(new DiscoveryModule());
   // MESHGATE_TEST_FAULT is a test-only fault point (docs/ledger.md): never set it in production.
   if (config.ledger.enabled) modules.push(new LedgerModule({ faultPoint: process.env.MESHGATE_TEST_FAULT }, config.ledger));
   return modules;

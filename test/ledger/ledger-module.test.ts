@@ -105,6 +105,11 @@ test('forged, replayed, never-sent, tampered, self-dealt and double-claimed rece
   assert.equal(rejected.MG_ERR_LEDGER_REPLAYED, 2, 'both replays');
   assert.equal(rejected.MG_ERR_LEDGER_BATCH_TAMPERED, 2, 'every entry of the tampered batch');
   assert.equal(credited(), before, 'none of them earned anything');
+  assert.deepEqual(
+    A.reports.map((r) => [r.peerId, r.offence]),
+    [[B.id.peerId, 'bad-signature'], [B.id.peerId, 'invalid-frame']],
+    'forged and tampered batches are reported to the peer admission (hygiene)',
+  );
 
   // double claim: a second gateway C signs for the packet B already receipted
   const C = startNode(clock);

@@ -65,6 +65,8 @@ export interface Node {
   events: TypedEmitter<GatewayEvents>;
   control: ControlBus;
   links: Link[];
+  /** Offences the module reported to the peer admission. */
+  reports: Array<{ peerId?: string; offence: string }>;
 }
 
 export const TEST_LEDGER_SETTINGS: Partial<LedgerSettings> = { newIdentityAgeMs: 0, receiptBatchDelayMs: 100, ledgerBatchIntervalMs: 1_000, auditSample: 0 };
@@ -75,6 +77,7 @@ export function settings(over: Partial<LedgerSettings> = {}): LedgerSettings {
 
 /** Start a node (or restart one on an existing database / identity). */
 export function startNode(clock: ManualClock, opts: { id?: TestIdentity; ledger?: TempLedger; settings?: Partial<LedgerSettings>; faultPoint?: string; crash?: () => void } = {}): Node {
+  const reports: Array<{ peerId?: string; offence: string }> = [];
   const id = opts.id ?? identity();
   const ledger = opts.ledger ?? tempLedger();
   const engine = new TypedEmitter<MeshEngineEvents>(silentLogger);
@@ -92,12 +95,12 @@ export function startNode(clock: ManualClock, opts: { id?: TestIdentity; ledger?
     control,
     events,
     dialer: { dial: () => false, hangup: () => {}, dialled: () => [], registerScheme: () => {} },
-    admission: OPEN_ADMISSION,
+    admission: { ...OPEN_ADMISSION, report: (e: { peerId?: string; offence: string }) => void reports.push(e) },
     links: () => links,
     module: () => undefined,
   } as GatewayModuleContext;
   module.start(ctx);
-  return { id, ledger, module, ctx, engine, events, control, links };
+  return { id, ledger, module, ctx, engine, events, control, links, reports };
 }
 
 /** Join two nodes with a gateway link pair (each side wrapped by its module) and exchange ledger hellos. */

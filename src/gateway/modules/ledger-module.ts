@@ -280,6 +280,8 @@ export class LedgerModule implements GatewayModule {
     const verdict = verifyReceiptBatch(batch, Buffer.from(key, 'hex'));
     if (!verdict.ok) {
       ctx.logger.warn({ code: verdict.code, signer: batch.signer, reason: verdict.reason }, 'receipt batch rejected');
+      // A gateway that sends forged or tampered receipts misbehaves: tell the peer admission (hygiene).
+      ctx.admission.report({ peerId: batch.signer, offence: verdict.code === 'MG_ERR_LEDGER_FORGED' ? 'bad-signature' : 'invalid-frame', detail: verdict.code });
       this.guard(() => store.countRejection(verdict.code, n));
       return this.reject(verdict.code, n, { persist: false });
     }
