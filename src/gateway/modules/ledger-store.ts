@@ -117,7 +117,8 @@ export class LedgerStore {
       recordSent: p('INSERT OR IGNORE INTO ledger_sent (packet_id, peer_id, origin, recipient, type, sent_at) VALUES (?, ?, ?, ?, ?, ?)'),
       sent: p<{ origin: string; recipient: string; type: number }>('SELECT origin, recipient, type FROM ledger_sent WHERE packet_id = ? AND peer_id = ?'),
       sentCount: p<{ n: number }>('SELECT COUNT(*) AS n FROM ledger_sent'),
-      pruneSent: p('DELETE FROM ledger_sent WHERE sent_at < ? OR rowid IN (SELECT rowid FROM ledger_sent ORDER BY sent_at DESC LIMIT -1 OFFSET ?)'),
+      pruneSentByAge: p('DELETE FROM ledger_sent WHERE sent_at < ?'),
+      pruneSentByCount: p('DELETE FROM ledger_sent WHERE rowid IN (SELECT rowid FROM ledger_sent ORDER BY sent_at DESC LIMIT -1 OFFSET ?)'),
       hasBatch: p<{ id: number }>('SELECT id FROM ledger_signer_batches WHERE signer = ? AND root = ?'),
       insertBatch: p('INSERT INTO ledger_signer_batches (signer, relayer, count, root, sig, entries, received_at, epoch) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
       insertReceipt: p('INSERT OR IGNORE INTO ledger_receipts (batch_id, batch_index, signer, relayer, counter, packet_id, origin, recipient, type, entry) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)'),
@@ -204,7 +205,8 @@ export class LedgerStore {
 
   /** Drop hand-over records older than `before` (ms) and beyond the newest `max`. */
   pruneSent(before: number, max: number): void {
-    this.s.pruneSent.run(before, max);
+    this.s.pruneSentByAge.run(before);
+    if (this.sentCount() > max) this.s.pruneSentByCount.run(max);
   }
 
   hasSignerBatch(signer: string, root: Uint8Array): boolean {
