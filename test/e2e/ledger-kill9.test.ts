@@ -20,7 +20,7 @@ import { silentLogger } from '../../src/ports/logger.js';
 import { LedgerStore, migrateLedger } from '../../src/gateway/modules/ledger-store.js';
 
 const run = promisify(execFile);
-const LEDGER_FLAGS = ['--ledger-new-identity-age-ms', '0', '--ledger-receipt-batch-delay-ms', '300', '--ledger-ledger-batch-interval-ms', '200', '--mesh-relay-jitter', 'false'];
+const LEDGER_FLAGS = ['--ledger-new-identity-age-ms', '0', '--ledger-receipt-batch-delay-ms', '1000', '--ledger-ledger-batch-interval-ms', '200', '--mesh-relay-jitter', 'false'];
 
 function pendingIn(stateDir: string): { pending: number; total: number } {
   const db = openDatabase({ logger: silentLogger }, { path: join(stateDir, 'meshgate.db') });
