@@ -80,6 +80,14 @@ export const ERROR_CODES = {
   MG_ERR_BLE_CONNECT_FAILED: { area: 'ble', description: 'A central-role connection failed (connect, service discovery, missing characteristic or subscription); the device is retried after a back-off.' },
   MG_ERR_BLE_GATT_OP_FAILED: { area: 'ble', description: 'A GATT notification or write-without-response failed on a BLE link; the link was closed.' },
   MG_ERR_BLE_RSSI_FLOOR: { area: 'ble', description: 'A scanned bitchat device was weaker than ble.central.rssiFloorDbm; it was not connected.' },
+  // routing: the routing engine (issue 4, src/routing, docs/routing.md)
+  MG_ERR_ROUTING_BAD_EDGE: { area: 'routing', description: 'A topology edge names an unknown node or has a cost that is not a positive finite number.' },
+  MG_ERR_ROUTING_BAD_ARGUMENT: { area: 'routing', description: 'A routing function was called with an invalid argument (multipath k, mobility speeds, geohash, pheromone gamma).' },
+  MG_ERR_ROUTING_TABLE_FULL: { area: 'routing', description: 'The topology reached its node or edge bound; the new fact was dropped (nodes: least recently seen evicted).' },
+  MG_ERR_LSA_MALFORMED: { area: 'routing', description: 'A link-state advert is truncated, has a bad version, too many links or out-of-range values; it was dropped.' },
+  MG_ERR_LSA_BAD_SIGNATURE: { area: 'routing', description: "A link-state advert's origin does not match its Noise key, its signature does not verify, or its signing key differs from the pinned one; it was dropped." },
+  MG_ERR_ROUTING_STATUS_UNAVAILABLE: { area: 'routing', description: '`meshgate routes` could not read /api/status, or the gateway runs without the routing module.' },
+  MG_ERR_LSA_STALE: { area: 'routing', description: 'A link-state advert is not newer than the one held for its origin (duplicate or replay); it was not flooded further.' },
   // ledger: proof-of-relay receipts, ledger batches, audit and disputes (docs/ledger.md)
   MG_ERR_LEDGER_FORGED: { area: 'ledger', description: 'A receipt batch or ledger batch signature does not verify with the public key of the party it names; it earns 0.' },
   MG_ERR_LEDGER_REPLAYED: { area: 'ledger', description: 'A receipt reuses a (signer, relayer, counter) or a (signer, packet ID) already stored; it earns 0.' },

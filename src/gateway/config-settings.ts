@@ -113,6 +113,9 @@ export const CONFIG_VERSION = 1;
  * announce intervals), LAN frames 66,047 bytes (4-byte length framing, §8: a maximal
  * 65,535-byte v1 payload plus 512 bytes for header, IDs, route and signature).
  */
+/** Routing algorithm choices (src/routing/hybrid.ts). */
+const ROUTING_ALGORITHM_CHOICES = ['hybrid', 'dijkstra', 'multipath', 'gpsr', 'aco', 'flood'] as const;
+
 export const CONFIG_TREE = {
   version: spec<typeof CONFIG_VERSION>('integer', z.literal(CONFIG_VERSION), CONFIG_VERSION, `integer ${CONFIG_VERSION}`, {
     description: 'Configuration file format version; older files are migrated forward on load.',
@@ -257,6 +260,37 @@ export const CONFIG_TREE = {
     maxBanMs: integer(86_400_000, 1_000, 2_592_000_000, { description: 'Longest ban, ms.', restart: false }),
     halfLifeMs: integer(900_000, 1_000, 604_800_000, { description: 'Half-life of a reputation penalty score, ms.', restart: false }),
     maxTracked: integer(4096, 16, 1_000_000, { description: 'Most peers and addresses with a reputation entry; the best-behaved unbanned one is evicted first.', restart: true }),
+  },
+  routing: {
+    enabled: boolean(true, { description: 'Run the routing engine (docs/routing.md): directed packets go along computed routes instead of flooding.', restart: true }),
+    algorithm: oneOf(ROUTING_ALGORITHM_CHOICES, 'hybrid', {
+      description: 'Routing algorithm for every destination, or hybrid (per destination by link-state and position freshness and observed delivery; docs/routing.md).',
+      restart: true,
+    }),
+    latitude: string('', z.string().regex(/^$|^-?(90(\.0+)?|[1-8]?\d(\.\d+)?)$/), 'empty or decimal degrees -90..90', {
+      description: "This gateway's latitude, decimal degrees (empty = unknown; used by geographic routing and geohash scoping).",
+      restart: true,
+    }),
+    longitude: string('', z.string().regex(/^$|^-?(180(\.0+)?|(1[0-7]\d|[1-9]?\d)(\.\d+)?)$/), 'empty or decimal degrees -180..180', {
+      description: "This gateway's longitude, decimal degrees (empty = unknown).",
+      restart: true,
+    }),
+    coverageM: integer(200, 0, 100_000, { description: 'Radius around this gateway it serves for geohash-scoped traffic, metres.', restart: true }),
+    lsaIntervalMs: integer(30_000, 1_000, 3_600_000, { description: 'Interval between our link-state adverts (and RTT probes) to other gateways, ms.', restart: true }),
+    lsaHoldMs: integer(120_000, 3_000, 86_400_000, { description: 'Hold time of our adverts and measured links: receivers drop them this long after receipt, ms (use >= 3 x lsaIntervalMs).', restart: true }),
+    recomputeDelayMs: integer(100, 0, 60_000, { description: 'Debounce between a topology change and the route recomputation, ms.', restart: true }),
+    multipathK: integer(3, 1, 8, { description: 'Link-disjoint paths used by multipath routing.', restart: true }),
+    maxNodes: integer(10_000, 16, 1_000_000, { description: 'Topology nodes kept (least recently seen evicted).', restart: true }),
+    maxLinkStateAgeMs: integer(90_000, 1_000, 86_400_000, { description: 'Hybrid: link state older than this is stale, ms.', restart: true }),
+    maxPositionAgeMs: integer(30_000, 1_000, 86_400_000, { description: 'Hybrid and GPSR: positions older than this (after dead reckoning) are stale, ms.', restart: true }),
+    minDeliveryPercent: integer(90, 0, 100, { description: 'Hybrid: below this observed delivery ratio, percent, single-path routing gives way to multipath or geographic.', restart: true }),
+    weights: {
+      etx: integer(100, 0, 10_000, { description: 'Link metric weight of the ETX term, percent (100 = 1.0).', restart: true }),
+      latency: integer(100, 0, 10_000, { description: 'Link metric weight of one-way latency (RTT/2), percent.', restart: true }),
+      size: integer(100, 0, 10_000, { description: 'Link metric weight of the ETT (packet size over bandwidth) term, percent.', restart: true }),
+      jitter: integer(50, 0, 10_000, { description: 'Link metric weight of jitter, percent.', restart: true }),
+      queue: integer(100, 0, 10_000, { description: 'Link metric weight of the queue drain term, percent.', restart: true }),
+    },
   },
   // ledger: proof-of-relay receipts, ledger batches and rewards (docs/ledger.md)
   ledger: {

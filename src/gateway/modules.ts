@@ -9,6 +9,7 @@ import { BleModule } from './modules/ble-module.js';
 import { HygieneModule } from './modules/hygiene-module.js';
 import { DirectoryModule } from './modules/directory-module.js';
 import { DiscoveryModule } from './modules/discovery-module.js';
+import { RoutingModule } from './modules/routing-module.js';
 import { LedgerModule } from './modules/ledger-module.js';
 
 /** Build the configured modules (disabled ones are left out). */
@@ -18,6 +19,7 @@ export function createModules(config: Readonly<GatewayConfig>): GatewayModule[] 
   if (config.ble.peripheral.enabled || config.ble.central.enabled) modules.push(new BleModule());
   if (config.directory.enabled) modules.push(new DirectoryModule());
   if (config.discovery.mdns && config.gateway.enabled) modules.push(new DiscoveryModule());
+  if (config.routing.enabled) modules.push(new RoutingModule(config));
   // MESHGATE_TEST_FAULT is a test-only fault point (docs/ledger.md): never set it in production.
   if (config.ledger.enabled) modules.push(new LedgerModule({ faultPoint: process.env.MESHGATE_TEST_FAULT }, config.ledger));
   return modules;
