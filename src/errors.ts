@@ -88,6 +88,11 @@ export const ERROR_CODES = {
   MG_ERR_LSA_BAD_SIGNATURE: { area: 'routing', description: "A link-state advert's origin does not match its Noise key, its signature does not verify, or its signing key differs from the pinned one; it was dropped." },
   MG_ERR_ROUTING_STATUS_UNAVAILABLE: { area: 'routing', description: '`meshgate routes` could not read /api/status, or the gateway runs without the routing module.' },
   MG_ERR_LSA_STALE: { area: 'routing', description: 'A link-state advert is not newer than the one held for its origin (duplicate or replay); it was not flooded further.' },
+  // detection: failure detection and resilience (src/detection, docs/detection.md)
+  MG_ERR_DETECTOR_CONFIG: { area: 'detection', description: 'A failure-detector parameter is invalid (threshold <= 0, sample size < 1, min std deviation <= 0, negative pause, suspicion min > max).' },
+  MG_ERR_FAILOVER_OVERFLOW: { area: 'detection', description: 'The failover retention buffer of a gateway link was full; its oldest retained frame was forgotten.' },
+  MG_ERR_FAILOVER_NO_ROUTE: { area: 'detection', description: 'A frame retained for failover could not be re-sent: no other open gateway link.' },
+  MG_ERR_PEER_DOWN: { area: 'detection', description: 'A gateway link was closed because its remote gateway was declared down by the failure detector.' },
   // ledger: proof-of-relay receipts, ledger batches, audit and disputes (docs/ledger.md)
   MG_ERR_LEDGER_FORGED: { area: 'ledger', description: 'A receipt batch or ledger batch signature does not verify with the public key of the party it names; it earns 0.' },
   MG_ERR_LEDGER_REPLAYED: { area: 'ledger', description: 'A receipt reuses a (signer, relayer, counter) or a (signer, packet ID) already stored; it earns 0.' },

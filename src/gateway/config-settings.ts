@@ -292,6 +292,34 @@ export const CONFIG_TREE = {
       queue: integer(100, 0, 10_000, { description: 'Link metric weight of the queue drain term, percent.', restart: true }),
     },
   },
+  // failure detection and resilience (docs/detection.md); Akka / memberlist defaults cited there
+  detection: {
+    enabled: boolean(true, { description: 'Run failure detection: phi accrual detectors for phones, gateways and gateway links, gateway pings, failover, route hold-down, partitions and health scores.', restart: true }),
+    threshold: integer(8, 1, 100, { description: 'Phi at or above which a peer or link is suspected (Akka default 8).', restart: true }),
+    maxSampleSize: integer(1000, 1, 100_000, { description: 'Heartbeat intervals kept per detector (Akka default 1000).', restart: true }),
+    minStdDeviationMs: integer(100, 1, 600_000, { description: 'Lower bound of the interval standard deviation used by phi, ms (Akka default 100).', restart: true }),
+    pingIntervalMs: integer(1000, 50, 600_000, { description: 'Gateway-link ping interval, ms; also the first heartbeat estimate of gateways and gateway links.', restart: true }),
+    pingTimeoutMs: integer(2000, 50, 600_000, { description: 'A ping or indirect probe without an answer after this long has failed, ms (scaled by local awareness).', restart: true }),
+    gatewayPauseMs: integer(3000, 0, 600_000, { description: 'Acceptable heartbeat pause of gateways and gateway links, ms (Akka default 3000).', restart: true }),
+    phoneIntervalMs: integer(20_000, 100, 3_600_000, { description: "A phone's expected heartbeat interval (announces every 15-30 s, bitchat-spec.md §3), ms: its first heartbeat estimate.", restart: true }),
+    phonePauseMs: integer(5_000, 0, 3_600_000, { description: 'Acceptable heartbeat pause of phones, ms (bench/detection: 5 s gives the same false suspicions as 10 s on its traces, 5 s sooner).', restart: true }),
+    indirectProbes: integer(3, 0, 16, { description: 'Gateways asked to probe a suspected gateway (SWIM k; memberlist default 3).', restart: true }),
+    suspicionMinMs: integer(2000, 10, 3_600_000, { description: 'Shortest suspicion before a suspect is declared down (all confirmations in), ms.', restart: true }),
+    suspicionMaxMs: integer(6000, 10, 3_600_000, { description: 'Longest suspicion (no confirmations), ms (>= suspicionMinMs; memberlist uses 6 x min).', restart: true }),
+    checkIntervalMs: integer(250, 10, 60_000, { description: 'How often every detector is evaluated, ms.', restart: true }),
+    holdTimeMs: integer(30_000, 0, 3_600_000, { description: 'Route hold-down: a route changes at most once per hold time unless its hop fails, and a link must be up this long to win a route back, ms.', restart: true }),
+    failoverRetainMs: integer(10_000, 100, 600_000, { description: 'Directed frames sent on a gateway link are kept until the neighbour acknowledges them (a pong) and for at least this long, and re-sent through another gateway link if that link or its gateway goes down, ms.', restart: true }),
+    failoverMaxFrames: integer(1024, 1, 100_000, { description: 'Frames retained for failover per gateway link (oldest forgotten when full).', restart: true }),
+    topologyIntervalMs: integer(5000, 100, 600_000, { description: 'How often this gateway floods its topology record (neighbours, phones, dial URLs), ms; records expire after 3 intervals.', restart: true }),
+    maxMonitoredPeers: integer(10_000, 16, 1_000_000, { description: 'Peers and links monitored at once (the one silent longest is evicted when full).', restart: true }),
+    eventsCapacity: integer(256, 8, 100_000, { description: 'Detection events (state changes, route changes, partitions, recoveries) kept for /api/status.', restart: true }),
+    healthWarningBelow: integer(70, 1, 100, { description: 'Health scores below this are `warning`.', restart: false }),
+    healthCriticalBelow: integer(40, 0, 100, { description: 'Health scores below this are `critical` (<= healthWarningBelow).', restart: false }),
+    routePolicy: oneOf(['auto', 'on', 'off'] as const, 'auto', {
+      description: "Install detection's failover route choice as the mesh route policy: auto = only when no routing module runs; on; off (choice kept on status only).",
+      restart: true,
+    }),
+  },
   // ledger: proof-of-relay receipts, ledger batches and rewards (docs/ledger.md)
   ledger: {
     enabled: boolean(true, { description: 'Run the proof-of-relay ledger: sign receipts for packets other gateways hand us, and credit receipts for packets we hand them.', restart: true }),
@@ -432,6 +460,13 @@ export const CONFIG_SCHEMA = (buildSchema(CONFIG_TREE) as z.ZodType<GatewayConfi
       message: `must be > directory.advertIntervalMs (${cfg.directory.advertIntervalMs}), or adverts lapse between refreshes; got ${cfg.directory.advertLifetimeMs}`,
       params: { related: ['directory.advertIntervalMs'] },
     });
+  }
+  const d = cfg.detection;
+  if (d.suspicionMinMs > d.suspicionMaxMs) {
+    ctx.addIssue({ code: 'custom', path: ['detection', 'suspicionMinMs'], message: `must be <= detection.suspicionMaxMs (${d.suspicionMaxMs}), got ${d.suspicionMinMs}`, params: { related: ['detection.suspicionMaxMs'] } });
+  }
+  if (d.healthCriticalBelow > d.healthWarningBelow) {
+    ctx.addIssue({ code: 'custom', path: ['detection', 'healthCriticalBelow'], message: `must be <= detection.healthWarningBelow (${d.healthWarningBelow}), got ${d.healthCriticalBelow}`, params: { related: ['detection.healthWarningBelow'] } });
   }
   if (cfg.ledger.latencyBadMs <= cfg.ledger.latencyGoodMs) {
     ctx.addIssue({
