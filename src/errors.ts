@@ -93,6 +93,21 @@ export const ERROR_CODES = {
   MG_ERR_FAILOVER_OVERFLOW: { area: 'detection', description: 'The failover retention buffer of a gateway link was full; its oldest retained frame was forgotten.' },
   MG_ERR_FAILOVER_NO_ROUTE: { area: 'detection', description: 'A frame retained for failover could not be re-sent: no other open gateway link.' },
   MG_ERR_PEER_DOWN: { area: 'detection', description: 'A gateway link was closed because its remote gateway was declared down by the failure detector.' },
+  // ledger: proof-of-relay receipts, ledger batches, audit and disputes (docs/ledger.md)
+  MG_ERR_LEDGER_FORGED: { area: 'ledger', description: 'A receipt batch or ledger batch signature does not verify with the public key of the party it names; it earns 0.' },
+  MG_ERR_LEDGER_REPLAYED: { area: 'ledger', description: 'A receipt reuses a (signer, relayer, counter) or a (signer, packet ID) already stored; it earns 0.' },
+  MG_ERR_LEDGER_UNKNOWN_PACKET: { area: 'ledger', description: 'A receipt names a packet this gateway never handed to the signer; it earns 0.' },
+  MG_ERR_LEDGER_DOUBLE_CLAIM: { area: 'ledger', description: 'A packet or receipt is credited more than once (a second receipt for a credited packet, or the same receipt in two exports); the extra claim earns 0.' },
+  MG_ERR_LEDGER_BATCH_TAMPERED: { area: 'ledger', description: 'Receipt entries do not hash to the signed Merkle root of their batch (or a receipt is not under its root); the batch earns 0.' },
+  MG_ERR_LEDGER_SELF_RELAY: { area: 'ledger', description: 'Origin, relayer and signer are not three different parties (same peer ID or signing key, the gateway\'s own packet, or two of the three are new identities); it earns 0.' },
+  MG_ERR_LEDGER_NOT_BILLABLE: { area: 'ledger', description: 'A receipt is for a packet type that earns nothing (fragment, announce, unsigned); it earns 0.' },
+  MG_ERR_LEDGER_CAP_REACHED: { area: 'ledger', description: 'The per-(origin, recipient) or per-epoch cap is reached; the receipt is kept but earns 0 (or a clipped amount).' },
+  MG_ERR_LEDGER_RECEIPT_INVALID: { area: 'ledger', description: 'A receipt or receipt batch is malformed, names another relayer or signer, or does not match what was sent; it earns 0.' },
+  MG_ERR_LEDGER_MISSING_RECEIPT: { area: 'ledger', description: 'A challenge showed a credit with no valid signed receipt behind it.' },
+  MG_ERR_LEDGER_CHAIN_BROKEN: { area: 'ledger', description: 'Ledger batch headers are not consecutive or a prevHash is not the previous header\'s hash.' },
+  MG_ERR_LEDGER_PROOF_INVALID: { area: 'ledger', description: 'An inclusion proof was asked for a leaf outside its Merkle tree.' },
+  MG_ERR_LEDGER_EXPORT_INVALID: { area: 'ledger', description: 'A ledger export, keys file or challenge evidence is not valid JSON of the documented shape, or names a batch it does not contain.' },
+  MG_ERR_LEDGER_UNKNOWN_KEY: { area: 'ledger', description: 'No public key is known (or pinned) for a party whose signature must be checked.' },
 } as const;
 
 /** A stable meshgate error code, e.g. `MG_ERR_FRAME_TOO_SHORT`. */
