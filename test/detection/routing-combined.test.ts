@@ -77,6 +77,19 @@ describe('detection + routing: one route choice', () => {
     assert.ok(A.routing!.status() && (A.routing!.status() as any).policy.heldByDetection > 0, 'routing deferred to the hold-down');
   });
 
+  test("peer-state 'down' withdraws the peer's edges and next hops in routing at once", async () => {
+    const net = new SimNet();
+    const { A, B, C, D } = square(net);
+    await net.run(12_000);
+    const ra = A.routing!.routing;
+    assert.deepEqual(ra.shortestPath(C.peerId)?.path, [A.peerId, B.peerId, C.peerId]);
+    A.events.emit('peer-state', { peerId: B.peerId, kind: 'gateway', state: 'down', at: net.clock.now(), phi: 9 });
+    assert.equal(ra.shortestPath(B.peerId), undefined, 'no path to B: its measured and advertised edges are gone');
+    assert.deepEqual(ra.shortestPath(C.peerId)?.path, [A.peerId, D.peerId, C.peerId], 'next hop toward C no longer through B');
+    assert.equal(forwardedVia(A, C.peerId), D.peerId, 'B is no candidate any more: a forced change of the route used, to D');
+    assert.ok(A.status().events.some((e: any) => e.type === 'route' && e.destination === C.peerId && e.forced));
+  });
+
   test('a silent gateway declared down: routing withdraws it at once, retained frames are re-sent on the combined route', async () => {
     const net = new SimNet();
     const { A, B, C, D } = square(net);
