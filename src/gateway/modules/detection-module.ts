@@ -18,7 +18,9 @@
  *   healed (src/detection/topology.ts); recovery strategies are chosen and recorded
  *   (src/detection/recovery.ts); health scores are computed (src/detection/health.ts).
  * - Installs its route choice as the engine's RoutePolicy when `detection.routePolicy` is
- *   `on`, or `auto` and no `routing` module runs.
+ *   `on`, or `auto` and no `routing` module runs. With the routing module (and not `on`) the
+ *   two are one route choice: the hold-down decides among routing's first hops
+ *   (`gatewayHopCosts`), and routing's policy forwards on the held link (`holdRoute`).
  *
  * Why ~490 lines in one file: this is only the wiring — inputs (engine, link and control
  * events) to the parts and their decisions back to links and events; every part lives in a

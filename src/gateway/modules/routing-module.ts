@@ -20,7 +20,10 @@
  * the gateway link to the next gateway) instead of flooding; geohash-scoped nostr carriers
  * (0x28) go to local phone links plus the gateway links toward gateways covering the cell;
  * everything else keeps the engine's default. `originate()` adds a v2 source route when
- * the path is known.
+ * the path is known. With the `detection` module running, a next hop over a gateway link is
+ * replaced by the link detection's hold-down holds for the recipient, decided on this
+ * engine's per-first-hop costs (`gatewayHopCosts`); a peer detection declares down is
+ * withdrawn from the topology at once (docs/routing.md "Hold-down and failure detection").
  */
 import { errorCodeOf, type ErrorCode } from '../../errors.js';
 import { decodeAnnounce, hasCapability, Capability } from '../../protocol/announce.js';
