@@ -316,7 +316,7 @@ export const CONFIG_TREE = {
     healthWarningBelow: integer(70, 1, 100, { description: 'Health scores below this are `warning`.', restart: false }),
     healthCriticalBelow: integer(40, 0, 100, { description: 'Health scores below this are `critical` (<= healthWarningBelow).', restart: false }),
     routePolicy: oneOf(['auto', 'on', 'off'] as const, 'auto', {
-      description: "Install detection's failover route choice as the mesh route policy: auto = only when no routing module runs; on; off (choice kept on status only).",
+      description: "Install detection's failover route choice as the mesh route policy: auto = only when no routing module runs (with routing, hold-down decides among routing's first hops and routing's policy forwards on the held route); on = always, with detection's own candidates; off = never (choice kept on status only; with routing as auto).",
       restart: true,
     }),
   },
