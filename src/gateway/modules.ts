@@ -12,6 +12,7 @@ import { DirectoryModule } from './modules/directory-module.js';
 import { DiscoveryModule } from './modules/discovery-module.js';
 import { RoutingModule } from './modules/routing-module.js';
 import { DetectionModule } from './modules/detection-module.js';
+import { LedgerModule } from './modules/ledger-module.js';
 
 /** Build the configured modules (disabled ones are left out). */
 export function createModules(config: Readonly<GatewayConfig>): GatewayModule[] {
@@ -23,5 +24,7 @@ export function createModules(config: Readonly<GatewayConfig>): GatewayModule[] 
   if (config.discovery.mdns && config.gateway.enabled) modules.push(new DiscoveryModule());
   if (config.routing.enabled) modules.push(new RoutingModule(config));
   if (config.detection.enabled) modules.push(new DetectionModule());
+  // MESHGATE_TEST_FAULT is a test-only fault point (docs/ledger.md): never set it in production.
+  if (config.ledger.enabled) modules.push(new LedgerModule({ faultPoint: process.env.MESHGATE_TEST_FAULT }, config.ledger));
   return modules;
 }
