@@ -14,7 +14,6 @@ import { createHash, randomBytes, webcrypto, X509Certificate } from 'node:crypto
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { MeshgateError } from '../../errors.js';
-import { installReflectMetadata } from './reflect-metadata-shim.js';
 
 /** Longest validity of a WebTransport certificate used through its hash, ms (14 days). */
 export const MAX_WEBTRANSPORT_CERT_MS = 14 * 86_400_000;
@@ -54,7 +53,8 @@ function describe(certPem: string, keyPem: string, source: GatewayCertificate['s
 /** Make a self-signed ECDSA P-256 / SHA-256 certificate. @throws MG_ERR_CERTIFICATE */
 export async function makeSelfSignedCertificate(o: { commonName: string; notBefore: number; validityMs: number }): Promise<GatewayCertificate> {
   try {
-    installReflectMetadata();
+    // @peculiar/x509's DI container (tsyringe) needs the Reflect metadata API loaded first
+    await import('reflect-metadata');
     const x509 = await import('@peculiar/x509');
     x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
     const alg = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' };
