@@ -195,3 +195,20 @@ test('negotiation: a link whose negotiated features lack ProofOfRelay is ignored
   assert.equal(status(A).counters.rejectedThisRun.MG_ERR_CONTROL_BAD_BODY, 1);
   assert.equal(status(A).peers[0].proofOfRelay, false, 'until a valid hello arrives');
 });
+
+test("negotiation: with the overlay module, the link's Noise session decides whether ProofOfRelay receipts are exchanged", async () => {
+  const { FakeGatewayLink } = await import('./module-harness.js');
+  const clock = new ManualClock(T0);
+  const sessions: Record<string, { features: string[] }> = { limited: { features: ['BasicMesh', 'GatewayNodes'] }, full: { features: ['BasicMesh', 'ProofOfRelay'] } };
+  const overlay = { sessionFor: (linkId: string) => sessions[linkId] };
+  const A = startNode(clock, { modules: { overlay } });
+  nodes.push(A);
+  for (const id of ['limited', 'full']) {
+    // the link object itself claims ProofOfRelay: the negotiated session wins
+    const link = A.module.wrapLink(Object.assign(new FakeGatewayLink(id, identity().peerId), { features: ['ProofOfRelay'] }));
+    A.links.push(link);
+    A.events.emit('link-up', { link });
+  }
+  assert.equal(status(A).peers.length, 1, 'only the session that negotiated ProofOfRelay takes part');
+  assert.equal(status(A).counters.notNegotiated, 1);
+});

@@ -76,7 +76,10 @@ export function settings(over: Partial<LedgerSettings> = {}): LedgerSettings {
 }
 
 /** Start a node (or restart one on an existing database / identity). */
-export function startNode(clock: ManualClock, opts: { id?: TestIdentity; ledger?: TempLedger; settings?: Partial<LedgerSettings>; faultPoint?: string; crash?: () => void } = {}): Node {
+export function startNode(
+  clock: ManualClock,
+  opts: { id?: TestIdentity; ledger?: TempLedger; settings?: Partial<LedgerSettings>; faultPoint?: string; crash?: () => void; modules?: Record<string, unknown> } = {},
+): Node {
   const reports: Array<{ peerId?: string; offence: string }> = [];
   const id = opts.id ?? identity();
   const ledger = opts.ledger ?? tempLedger();
@@ -97,7 +100,7 @@ export function startNode(clock: ManualClock, opts: { id?: TestIdentity; ledger?
     dialer: { dial: () => false, hangup: () => {}, dialled: () => [], registerScheme: () => {} },
     admission: { ...OPEN_ADMISSION, report: (e: { peerId?: string; offence: string }) => void reports.push(e) },
     links: () => links,
-    module: () => undefined,
+    module: <T,>(name: string) => opts.modules?.[name] as T | undefined,
   } as GatewayModuleContext;
   module.start(ctx);
   return { id, ledger, module, ctx, engine, events, control, links, reports };

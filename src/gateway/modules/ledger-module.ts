@@ -51,6 +51,7 @@ import {
 } from '../../ledger/index.js';
 import { LedgerStore, migrateLedger } from './ledger-store.js';
 import { SendObservedLink, negotiatedFeature } from './ledger-link.js';
+import type { OverlayModule } from './overlay-module.js';
 import { ReceiptSigner, billable, recipientOf } from './ledger-signer.js';
 import { buildLedgerExport } from './ledger-exporter.js';
 import { sealLedger } from './ledger-sealer.js';
@@ -98,7 +99,7 @@ export class LedgerModule implements GatewayModule {
   private readonly unsubscribe: Array<() => void> = [];
   private epochTimer: TimerHandle | undefined;
   private sealTimer: TimerHandle | undefined;
-  private readonly counters = { sentRecorded: 0, batchesReceived: 0, receiptsStored: 0, redelivered: 0, resent: 0, storageErrors: 0 };
+  private readonly counters = { sentRecorded: 0, batchesReceived: 0, receiptsStored: 0, redelivered: 0, resent: 0, storageErrors: 0, notNegotiated: 0 };
   private readonly rejectedSession: Record<string, number> = {};
 
   constructor(components: LedgerModuleComponents, settings: LedgerSettings) {
@@ -200,7 +201,13 @@ export class LedgerModule implements GatewayModule {
   private onLinkUp(link: Link): void {
     const ctx = this.ctx;
     if (!ctx || !link.isGatewayLink || !link.remotePeerId || this.peers.has(link.id)) return;
-    if (negotiatedFeature(link) === false) return;
+    // Version negotiation (the overlay module's session on this link) decides first; a link
+    // object carrying its own feature list is the fallback (tests, other transports).
+    const session = ctx.module<OverlayModule>('overlay')?.sessionFor(link.id);
+    if (session ? !session.features.includes('ProofOfRelay') : negotiatedFeature(link) === false) {
+      this.counters.notNegotiated++;
+      return;
+    }
     const peerId = link.remotePeerId;
     this.peers.set(link.id, { link, peerId, proofOfRelay: false });
     const helloKey = (link as { peer?: { signingPublicKey?: unknown } }).peer?.signingPublicKey;
