@@ -24,6 +24,7 @@ import { GatewayDirectory, type PinStore } from '../../overlay/directory/gateway
 import { MAX_ADVERT_LIFETIME_MS } from '../../overlay/directory/advert.js';
 import { UplinkSelector, type SelectionCandidate } from '../../overlay/selection/uplink-selector.js';
 import { urlHost } from '../../overlay/hygiene/ip-prefix.js';
+import type { OverlayModule } from './overlay-module.js';
 import type { GatewayModule, GatewayModuleContext } from '../module.js';
 import { MESHGATE_VERSION } from '../gateway.js';
 
@@ -211,14 +212,31 @@ export class DirectoryModule implements GatewayModule {
     }
   }
 
-  /** The endpoints to advertise (config, else derived from a concrete gateway.host). */
+  /**
+   * The endpoints to advertise: config, else derived from a concrete gateway.host; plus the
+   * overlay's current WebTransport URL for the same host (its certhash changes at every
+   * certificate rotation, so it is re-derived for each advert). At most 4 (advert limit).
+   */
   private endpoints(): string[] {
     const ctx = this.ctx!;
-    if (ctx.config.directory.endpoints.length > 0) return [...ctx.config.directory.endpoints];
+    const wt = (host: string | undefined): string[] => {
+      const url = host ? ctx.module<OverlayModule>('overlay')?.webTransportUrl(host) : undefined;
+      return url ? [url] : [];
+    };
+    if (ctx.config.directory.endpoints.length > 0) {
+      const list = [...ctx.config.directory.endpoints];
+      let host: string | undefined;
+      try {
+        host = new URL(list[0]).hostname.replace(/^\[|\]$/g, '');
+      } catch {
+        host = undefined;
+      }
+      return [...list, ...wt(host)].slice(0, 4);
+    }
     const port = ctx.listenPorts?.().gateway;
     const host = ctx.config.gateway.host;
     if (!ctx.config.gateway.enabled || port === undefined || WILDCARD_HOSTS.has(host)) return [];
-    return [`ws://${host.includes(':') ? `[${host}]` : host}:${port}/meshgate`];
+    return [`ws://${host.includes(':') ? `[${host}]` : host}:${port}/meshgate`, ...wt(host)];
   }
 
   /** Re-sign this gateway's advert (`broadcast`: flood it). */

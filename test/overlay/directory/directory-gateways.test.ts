@@ -134,3 +134,11 @@ test('in the daemon, selection follows link-rtt: no switch on jitter, a switch w
   assert.deepEqual(sel().chosen, [alt.peerId]);
   assert.ok(sel().history.some((e) => e.kind === 'switch' && e.peerId === alt.peerId && e.replaced === cur.peerId));
 });
+
+test("a gateway running WebTransport advertises its current https:// URL with the certificate hash next to its ws:// endpoint", async () => {
+  const g = await start({ 'overlay-webtransport-enabled': 'true', 'overlay-webtransport-port': '0', 'overlay-webtransport-host': '127.0.0.1' });
+  const eps = dirOf(g).self.endpoints;
+  assert.equal(eps.length, 2);
+  assert.equal(eps[0], `ws://127.0.0.1:${g.ports.gateway}/meshgate`);
+  assert.match(eps[1], /^https:\/\/127\.0\.0\.1:\d+\/[a-z-]+\?certhash=[0-9a-f]{64}$/);
+});
