@@ -1,0 +1,75 @@
+/**
+ * A token bucket (tc-tbf(8), tc-htb(8)): tokens are bytes, refilled at `rateBytesPerSec`
+ * up to `burstBytes`. A unit of `n` bytes may leave when at least `n` tokens are present,
+ * so the bytes released in any window of T ms are at most rate·T/1000 + burst (the rate
+ * envelope). Pure: time is passed in (ms since the epoch) by the caller's Clock.
+ */
+export interface TokenBucketInit {
+  /** Refill rate, bytes/s; 0 = unlimited (the bucket never holds a unit back). */
+  rateBytesPerSec: number;
+  /** Bucket depth, bytes (>= the largest unit, or that unit could never leave). */
+  burstBytes: number;
+  /** ms since the epoch at creation (the bucket starts full). */
+  now: number;
+}
+
+export class TokenBucket {
+  private rate: number;
+  private burst: number;
+  private tokens: number;
+  private last: number;
+
+  constructor(init: TokenBucketInit) {
+    this.rate = Math.max(0, init.rateBytesPerSec);
+    this.burst = Math.max(1, init.burstBytes);
+    this.tokens = this.burst;
+    this.last = init.now;
+  }
+
+  /** Current rate, bytes/s (0 = unlimited). */
+  get rateBytesPerSec(): number {
+    return this.rate;
+  }
+
+  get burstBytes(): number {
+    return this.burst;
+  }
+
+  /** Change the rate (bytes/s) from `now` on; tokens earned so far are kept. */
+  setRate(rateBytesPerSec: number, now: number): void {
+    this.refill(now);
+    this.rate = Math.max(0, rateBytesPerSec);
+  }
+
+  /** Tokens (bytes) available at `now`. */
+  available(now: number): number {
+    this.refill(now);
+    return this.rate === 0 ? Number.POSITIVE_INFINITY : this.tokens;
+  }
+
+  /** ms until `bytes` tokens are available (0 when they are now). */
+  waitMs(bytes: number, now: number): number {
+    if (this.rate === 0) return 0;
+    this.refill(now);
+    const need = Math.min(bytes, this.burst) - this.tokens;
+    return need <= 0 ? 0 : (need * 1000) / this.rate;
+  }
+
+  /** Take `bytes` tokens if present; false (nothing taken) otherwise. Units over the burst take the whole full bucket. */
+  tryTake(bytes: number, now: number): boolean {
+    if (this.rate === 0) return true;
+    this.refill(now);
+    const n = Math.min(bytes, this.burst);
+    if (this.tokens + 1e-9 < n) return false;
+    this.tokens = Math.max(0, this.tokens - n);
+    return true;
+  }
+
+  private refill(now: number): void {
+    const dt = now - this.last;
+    if (dt > 0) {
+      this.tokens = Math.min(this.burst, this.tokens + (this.rate * dt) / 1000);
+      this.last = now;
+    }
+  }
+}
