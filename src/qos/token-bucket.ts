@@ -4,6 +4,9 @@
  * so the bytes released in any window of T ms are at most rate·T/1000 + burst (the rate
  * envelope). Pure: time is passed in (ms since the epoch) by the caller's Clock.
  */
+/** Rounding tolerance on token counts, bytes. */
+const TOKEN_EPSILON = 1e-9;
+
 export interface TokenBucketInit {
   /** Refill rate, bytes/s; 0 = unlimited (the bucket never holds a unit back). */
   rateBytesPerSec: number;
@@ -51,8 +54,9 @@ export class TokenBucket {
   waitMs(bytes: number, now: number): number {
     if (this.rate === 0) return 0;
     this.refill(now);
-    const need = Math.min(bytes, this.burst) - this.tokens;
-    return need <= 0 ? 0 : (need * 1000) / this.rate;
+    const need = Math.min(bytes, this.burst) - this.tokens - TOKEN_EPSILON;
+    // never less than 1 µs, so a timer armed with it always moves time forward
+    return need <= 0 ? 0 : Math.max(0.001, (need * 1000) / this.rate);
   }
 
   /** Take `bytes` tokens if present; false (nothing taken) otherwise. Units over the burst take the whole full bucket. */
@@ -60,7 +64,7 @@ export class TokenBucket {
     if (this.rate === 0) return true;
     this.refill(now);
     const n = Math.min(bytes, this.burst);
-    if (this.tokens + 1e-9 < n) return false;
+    if (this.tokens + TOKEN_EPSILON < n) return false;
     this.tokens = Math.max(0, this.tokens - n);
     return true;
   }
