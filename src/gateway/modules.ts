@@ -5,10 +5,11 @@
  */
 import type { GatewayConfig } from './config.js';
 import type { GatewayModule } from './module.js';
+import { QosModule } from './modules/qos-module.js';
 
 /** Build the configured modules (disabled ones are left out). */
 export function createModules(config: Readonly<GatewayConfig>): GatewayModule[] {
   const modules: GatewayModule[] = [];
-  void config;
+  if (config.qos.enabled) modules.push(new QosModule());
   return modules;
 }

@@ -98,6 +98,18 @@ export class WsGatewayLink extends BaseLink {
     if (ws.readyState === ws.CLOSED) queueMicrotask(() => this.remoteClosed('socket closed before link start'));
   }
 
+  /** Pause / resume reading the socket (ws `pause()` / `resume()`; TCP flow control then slows the sender). */
+  override setReadPaused(paused: boolean): void {
+    if (this.ws.readyState !== this.ws.OPEN) return;
+    if (paused) this.ws.pause();
+    else this.ws.resume();
+  }
+
+  /** The socket's unsent bytes (ws `bufferedAmount`). */
+  override driverQueueBytes(): number {
+    return this.ws.bufferedAmount;
+  }
+
   protected transmit(frame: Uint8Array): boolean {
     if (this.ws.readyState !== this.ws.OPEN) return false;
     const buffered = this.ws.bufferedAmount;

@@ -1,0 +1,154 @@
+/**
+ * QosLink: a full {@link Link} wrapper that puts a {@link LinkShaper} in front of a link's
+ * `send` and `sendControl` (installed by the qos module's `wrapLink`). Frames are classified
+ * by header and sender trust tier; control messages are the control class (bulk when large).
+ * Everything else (events, close, stats) is the inner link's, with the scheduler's drops
+ * added to `stats().drops`.
+ */
+import { MeshgateError } from '../../errors.js';
+import type { Clock } from '../../ports/clock.js';
+import type { ControlMessage, Link, LinkEvents, LinkKind, LinkStats } from '../../ports/link.js';
+import { classifyControl, type FrameClassification } from '../../qos/classes.js';
+import { LinkShaper, type LinkShaperInit } from '../../qos/link-shaper.js';
+
+/** What the shaper queues for one link. */
+export type QosPayload = { readonly kind: 'frame'; readonly frame: Uint8Array } | { readonly kind: 'control'; readonly msg: ControlMessage };
+
+export interface QosLinkComponents {
+  clock: Clock;
+  /** Class and flow of one outbound frame (the module's classifier with trust tiers). */
+  classify: (frame: Uint8Array) => FrameClassification;
+}
+
+export class QosLink implements Link {
+  readonly inner: Link;
+  readonly shaper: LinkShaper<QosPayload>;
+  private readonly drops: Record<string, number> = {};
+  private readonly classify: QosLinkComponents['classify'];
+
+  /** @param init the link's shaping profile (rate, burst, caps; docs/qos.md). */
+  constructor(inner: Link, components: QosLinkComponents, init: LinkShaperInit) {
+    this.inner = inner;
+    this.classify = components.classify;
+    this.shaper = new LinkShaper<QosPayload>(
+      {
+        clock: components.clock,
+        transmit: (p) => this.transmit(p),
+        driverQueueBytes: () => inner.driverQueueBytes?.() ?? 0,
+        // a driver refusal (MG_ERR_LINK_QUEUE_FULL) is already counted by the inner link
+        onDrop: (_p, _cls, code) => {
+          if (code !== 'MG_ERR_LINK_QUEUE_FULL') this.countDrop(code);
+        },
+      },
+      init,
+    );
+    inner.on('close', () => this.discard());
+  }
+
+  get id(): string {
+    return this.inner.id;
+  }
+  get kind(): LinkKind {
+    return this.inner.kind;
+  }
+  get isGatewayLink(): boolean {
+    return this.inner.isGatewayLink;
+  }
+  get remoteAddress(): string | undefined {
+    return this.inner.remoteAddress;
+  }
+  get remotePeerId(): string | undefined {
+    return this.inner.remotePeerId;
+  }
+  get maxFrameBytes(): number {
+    return this.inner.maxFrameBytes;
+  }
+  get isOpen(): boolean {
+    return this.inner.isOpen;
+  }
+
+  /**
+   * Queue one frame in the scheduler (it leaves when the shaper allows).
+   * @throws MeshgateError MG_ERR_LINK_CLOSED after close; MG_ERR_LINK_FRAME_TOO_LARGE over maxFrameBytes.
+   */
+  send(frame: Uint8Array): boolean {
+    if (!this.inner.isOpen) throw new MeshgateError('MG_ERR_LINK_CLOSED', `link ${this.id} is closed`);
+    if (frame.length > this.inner.maxFrameBytes) {
+      this.countDrop('MG_ERR_LINK_FRAME_TOO_LARGE');
+      throw new MeshgateError('MG_ERR_LINK_FRAME_TOO_LARGE', `frame of ${frame.length} bytes exceeds cap ${this.inner.maxFrameBytes}`);
+    }
+    const c = this.classify(frame);
+    this.shaper.enqueue({ kind: 'frame', frame }, { cls: c.cls, flowKey: c.flowKey, bytes: frame.length, aqm: true });
+    return true;
+  }
+
+  /**
+   * Queue one control message (gateway links); links without a control channel and invalid
+   * messages go straight to the inner link, which refuses and counts them.
+   * @throws MeshgateError MG_ERR_LINK_CLOSED after close.
+   */
+  sendControl(msg: ControlMessage): boolean {
+    if (!this.inner.isOpen) throw new MeshgateError('MG_ERR_LINK_CLOSED', `link ${this.id} is closed`);
+    if (!this.inner.isGatewayLink) return this.inner.sendControl(msg);
+    let bytes: number;
+    try {
+      bytes = Buffer.byteLength(JSON.stringify({ t: msg.type, b: msg.body ?? null }) ?? '', 'utf8');
+    } catch {
+      return this.inner.sendControl(msg);
+    }
+    const c = classifyControl(msg.type, bytes);
+    this.shaper.enqueue({ kind: 'control', msg }, { cls: c.cls, flowKey: c.flowKey, bytes: Math.max(1, bytes), aqm: false });
+    return true;
+  }
+
+  setReadPaused(paused: boolean): void {
+    this.inner.setReadPaused?.(paused);
+  }
+
+  driverQueueBytes(): number {
+    return this.inner.driverQueueBytes?.() ?? 0;
+  }
+
+  close(reason?: string): Promise<void> {
+    this.discard();
+    return this.inner.close(reason);
+  }
+
+  on<E extends keyof LinkEvents>(event: E, listener: LinkEvents[E]): void {
+    this.inner.on(event, listener);
+  }
+
+  off<E extends keyof LinkEvents>(event: E, listener: LinkEvents[E]): void {
+    this.inner.off(event, listener);
+  }
+
+  stats(): LinkStats {
+    const s = this.inner.stats();
+    const drops = { ...s.drops };
+    for (const [k, v] of Object.entries(this.drops)) drops[k] = (drops[k] ?? 0) + v;
+    return { ...s, drops };
+  }
+
+  /** Drops counted by the QoS layer (by code). */
+  qosDrops(): Record<string, number> {
+    return { ...this.drops };
+  }
+
+  private transmit(p: QosPayload): boolean {
+    if (!this.inner.isOpen) return false;
+    try {
+      return p.kind === 'frame' ? this.inner.send(p.frame) : this.inner.sendControl(p.msg);
+    } catch {
+      return false;
+    }
+  }
+
+  private discard(): void {
+    const left = this.shaper.stop();
+    if (left.length > 0) this.drops.MG_ERR_QOS_LINK_CLOSED = (this.drops.MG_ERR_QOS_LINK_CLOSED ?? 0) + left.length;
+  }
+
+  private countDrop(code: string): void {
+    this.drops[code] = (this.drops[code] ?? 0) + 1;
+  }
+}
