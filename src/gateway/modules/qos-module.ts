@@ -84,7 +84,7 @@ export class QosModule implements GatewayModule {
     const profile = ble ? q.ble : link.isGatewayLink ? q.gateway : q.lan;
     const init: LinkShaperInit = {
       rateBytesPerSec: profile.rateBytesPerSec,
-      burstBytes: Math.max(profile.burstBytes, Math.min(link.maxFrameBytes, 65_536)),
+      burstBytes: profile.burstBytes,
       mtuBytes: Math.min(link.maxFrameBytes, ble ? 512 : 1_500),
       capShares: [1 / q.controlCapDivisor, 1 / q.realtimeCapDivisor, 1],
       bulkMinShare: 1 / q.bulkMinDivisor,
