@@ -12,4 +12,8 @@ test('meshgate, meshgate/protocol and meshgate/mesh resolve by package name', as
   }
   const mesh = await import('meshgate/mesh');
   assert.equal(typeof mesh.MeshEngine, 'function');
+  const qos = await import('meshgate/qos');
+  for (const name of ['QosScheduler', 'LinkShaper', 'TokenBucket', 'classifyFrame', 'cakeCodelParams', 'AimdRate', 'CreditLedger']) {
+    assert.equal(typeof (qos as Record<string, unknown>)[name], 'function', name);
+  }
 });

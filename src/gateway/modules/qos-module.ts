@@ -240,7 +240,7 @@ export class QosModule implements GatewayModule {
         id: e.link.id,
         kind: e.link.kind,
         paused: e.paused,
-        credit: e.ledger ? { speaksCredit: e.speaksCredit, receivedBytes: e.ledger.receivedBytes, grantedBytes: e.ledger.grantedBytes ?? null, ignoredReports: e.ignoredReports } : null,
+        granted: e.ledger ? { speaksCredit: e.speaksCredit, receivedBytes: e.ledger.receivedBytes, grantedBytes: e.ledger.grantedBytes ?? null, ignoredReports: e.ignoredReports } : null,
         drops: e.link.qosDrops(),
         ...e.link.shaper.snapshot(),
       })),
