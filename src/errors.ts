@@ -58,6 +58,14 @@ export const ERROR_CODES = {
   MG_ERR_CLI_USAGE: { area: 'cli', description: 'A CLI command was given invalid arguments.' },
   // general
   MG_ERR_UNKNOWN: { area: 'general', description: 'An unexpected error that is not a MeshgateError (a bug): counted under this code and logged.' },
+  // ble: Bluetooth LE links (bleno peripheral, noble central; docs/ble.md)
+  MG_ERR_BLE_ADAPTER: { area: 'ble', description: 'The Bluetooth library could not open the configured controller (HCI index or UART); the role reports its radio as unsupported and the daemon runs on.' },
+  MG_ERR_BLE_WRITE_OFFSET: { area: 'ble', description: 'A phone wrote to the bitchat characteristic at a non-zero offset (a partial long write); the write was refused and dropped.' },
+  MG_ERR_BLE_CENTRAL_LIMIT: { area: 'ble', description: 'A central connected while the peripheral already served ble.peripheral.maxCentrals; it was disconnected.' },
+  MG_ERR_BLE_CONNECT_TIMEOUT: { area: 'ble', description: 'A central-role connection (connect, discovery and subscription) did not complete within ble.central.connectTimeoutMs; it was cancelled and the device backed off.' },
+  MG_ERR_BLE_CONNECT_FAILED: { area: 'ble', description: 'A central-role connection failed (connect, service discovery, missing characteristic or subscription); the device is retried after a back-off.' },
+  MG_ERR_BLE_GATT_OP_FAILED: { area: 'ble', description: 'A GATT notification or write-without-response failed on a BLE link; the link was closed.' },
+  MG_ERR_BLE_RSSI_FLOOR: { area: 'ble', description: 'A scanned bitchat device was weaker than ble.central.rssiFloorDbm; it was not connected.' },
   // --- bandwidth QoS (issue 7, src/qos, src/gateway/modules/qos-module.ts) ---
   MG_ERR_QOS_AQM_DROP: { area: 'qos', description: 'CoDel dropped a queued frame whose sojourn time stayed above target for an interval (RFC 8289); counted per link and class.' },
   MG_ERR_QOS_FLOW_OVERFLOW: { area: 'qos', description: "A flow exceeded its per-flow byte or unit cap on an egress link; that flow's oldest unit was dropped." },

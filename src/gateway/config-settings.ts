@@ -75,6 +75,11 @@ const wsUrl = z.string().refine((s) => {
     return false;
   }
 }, 'expected a ws:// or wss:// URL');
+/** bitchat GATT UUIDs (bitchat-spec.md §1; src/links/ble/ble-gatt.ts). */
+const BLE_SERVICE_UUID = 'F47B5E2D-4A9E-4C5A-9B3F-8E1D2C3A4B5C';
+const BLE_CHARACTERISTIC_UUID = 'A1B2C3D4-E5F6-4A5B-8C9D-0E1F2A3B4C5D';
+const uuid128 = z.string().regex(/^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$/, 'expected a 128-bit UUID');
+const UUID_EXPECTED = 'a 128-bit UUID (8-4-4-4-12 hex)';
 const peerIdHex = z.string().regex(/^[0-9a-f]{16}$/, 'expected 16 lowercase hex characters');
 const PORT_MAX = 65535;
 
@@ -144,6 +149,48 @@ export const CONFIG_TREE = {
       description: 'How the gateway decides its clock is synchronised: auto asks systemd-timesyncd (timedatectl) or chrony; synced / unsynced override.',
       restart: false,
     }),
+  },
+  ble: {
+    serviceUuid: string(BLE_SERVICE_UUID, uuid128, UUID_EXPECTED, {
+      description: 'bitchat GATT service UUID, advertised and scanned for (release builds; iOS debug builds use F47B5E2D-4A9E-4C5A-9B3F-8E1D2C3A4B5A).',
+      restart: true,
+    }),
+    characteristicUuid: string(BLE_CHARACTERISTIC_UUID, uuid128, UUID_EXPECTED, { description: 'bitchat GATT characteristic UUID (the only one).', restart: true }),
+    peripheral: {
+      enabled: boolean(false, {
+        description: 'Run the GATT peripheral (bleno): phones connect to the gateway. Off in the embedded defaults (CI has no radio); the systemd unit turns it on. Without an adapter the daemon runs and reports the radio as unsupported.',
+        restart: true,
+      }),
+      hciIndex: integer(0, 0, 15, { description: 'HCI controller index of the peripheral role (hciN); keep bluetoothd off it.', restart: true }),
+      uartPort: string('', z.string().max(255), 'a serial device path or empty', {
+        description: 'Serial port of an HCI-over-UART controller for the peripheral role (e.g. /dev/ttyAMA0); empty = use hciIndex.',
+        restart: true,
+      }),
+      uartBaudRate: integer(1_000_000, 9_600, 4_000_000, { description: 'Baud rate of the peripheral role UART controller.', restart: true }),
+      maxCentrals: integer(8, 1, 32, { description: 'Most phones connected to the peripheral at once (Android keeps 8 links); advertising pauses at the cap.', restart: true }),
+      advertiseName: string('', z.string().refine((s) => utf8Length(s) <= 29), 'text of 0..29 UTF-8 bytes', {
+        description: 'Local name in the advertising data (shortened to the 8 bytes that fit); empty = none, as phones do.',
+        restart: true,
+      }),
+      queueFrames: integer(512, 16, 8_192, { description: 'Egress queue per phone link, GATT values (one notification each); overflow drops the packet.', restart: true }),
+    },
+    central: {
+      enabled: boolean(false, {
+        description: 'Run the GATT central (noble) on a second controller: the gateway connects to phones and BLE nodes it scans.',
+        restart: true,
+      }),
+      hciIndex: integer(1, 0, 15, { description: 'HCI controller index of the central role (a second controller, e.g. a USB dongle).', restart: true }),
+      uartPort: string('', z.string().max(255), 'a serial device path or empty', {
+        description: 'Serial port of an HCI-over-UART controller for the central role (e.g. a Zephyr hci_uart co-processor); empty = use hciIndex.',
+        restart: true,
+      }),
+      uartBaudRate: integer(1_000_000, 9_600, 4_000_000, { description: 'Baud rate of the central role UART controller.', restart: true }),
+      rssiFloorDbm: integer(-90, -127, 0, { description: 'Devices scanned weaker than this are not connected, dBm.', restart: false }),
+      maxPeripherals: integer(6, 1, 16, { description: 'Most devices the central is connected to at once (iOS keeps at most 6 outgoing links).', restart: true }),
+      connectIntervalMs: integer(500, 500, 60_000, { description: 'Shortest gap between two connection attempts, ms (at least 500).', restart: true }),
+      connectTimeoutMs: integer(8_000, 1_000, 60_000, { description: 'Deadline of one connection attempt (connect, discovery, subscription), ms; then it is cancelled and the device backs off.', restart: true }),
+      queueFrames: integer(512, 16, 8_192, { description: 'Egress queue per central link, GATT values (one write-without-response each); overflow drops the packet.', restart: true }),
+    },
   },
   qos: {
     enabled: boolean(true, { description: 'Put a QoS scheduler (token bucket, control/realtime/bulk classes, DRR, CoDel) in front of every link (docs/qos.md).', restart: true }),
@@ -276,6 +323,16 @@ export const CONFIG_SCHEMA = (buildSchema(CONFIG_TREE) as z.ZodType<GatewayConfi
       path: ['mesh', 'announceIntervalMinMs'],
       message: `must be <= mesh.announceIntervalMaxMs (${cfg.mesh.announceIntervalMaxMs}), got ${cfg.mesh.announceIntervalMinMs}`,
       params: { related: ['mesh.announceIntervalMaxMs'] },
+    });
+  }
+  const p = cfg.ble.peripheral;
+  const c = cfg.ble.central;
+  if (p.enabled && c.enabled && (p.uartPort !== '' ? p.uartPort === c.uartPort : c.uartPort === '' && p.hciIndex === c.hciIndex)) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['ble', 'central', c.uartPort !== '' ? 'uartPort' : 'hciIndex'],
+      message: 'the BLE central needs a controller of its own: with bleno and noble one controller cannot serve both roles (set ble.central.hciIndex or ble.central.uartPort)',
+      params: { related: ['ble.peripheral.hciIndex', 'ble.peripheral.uartPort'] },
     });
   }
   const on = LISTENERS.filter((l) => l.enabled(cfg)).map((l) => ({ name: l.name, host: cfg[l.name].host, port: cfg[l.name].port }));

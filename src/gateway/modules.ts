@@ -5,11 +5,13 @@
  */
 import type { GatewayConfig } from './config.js';
 import type { GatewayModule } from './module.js';
+import { BleModule } from './modules/ble-module.js';
 import { QosModule } from './modules/qos-module.js';
 
 /** Build the configured modules (disabled ones are left out). */
 export function createModules(config: Readonly<GatewayConfig>): GatewayModule[] {
   const modules: GatewayModule[] = [];
+  if (config.ble.peripheral.enabled || config.ble.central.enabled) modules.push(new BleModule());
   if (config.qos.enabled) modules.push(new QosModule());
   return modules;
 }

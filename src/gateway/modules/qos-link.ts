@@ -18,6 +18,12 @@ export interface QosLinkComponents {
   clock: Clock;
   /** Class and flow of one outbound frame (the module's classifier with trust tiers). */
   classify: (frame: Uint8Array) => FrameClassification;
+  /**
+   * BLE links: split a frame larger than one GATT value into bitchat protocol fragments of
+   * at most `limit` bytes, so the scheduler handles MTU-sized units; undefined = cannot (the
+   * inner link then takes the frame whole, fragmenting or refusing it itself).
+   */
+  fragment?: (frame: Uint8Array, limit: number) => Uint8Array[] | undefined;
 }
 
 export class QosLink implements Link {
@@ -25,11 +31,13 @@ export class QosLink implements Link {
   readonly shaper: LinkShaper<QosPayload>;
   private readonly drops: Record<string, number> = {};
   private readonly classify: QosLinkComponents['classify'];
+  private readonly fragment: QosLinkComponents['fragment'];
 
   /** @param init the link's shaping profile (rate, burst, caps; docs/qos.md). */
   constructor(inner: Link, components: QosLinkComponents, init: LinkShaperInit) {
     this.inner = inner;
     this.classify = components.classify;
+    this.fragment = components.fragment;
     this.shaper = new LinkShaper<QosPayload>(
       {
         clock: components.clock,
@@ -68,14 +76,20 @@ export class QosLink implements Link {
   }
 
   /**
-   * Queue one frame in the scheduler (it leaves when the shaper allows).
-   * @throws MeshgateError MG_ERR_LINK_CLOSED after close; MG_ERR_LINK_FRAME_TOO_LARGE over maxFrameBytes.
+   * Queue one frame in the scheduler (it leaves when the shaper allows). A frame over the
+   * inner link's `maxFrameBytes` is split into protocol fragments when `fragment` can (BLE),
+   * each its own unit; otherwise it goes to the inner link, which throws as its contract says.
+   * @throws MeshgateError MG_ERR_LINK_CLOSED after close; the inner link's errors for oversized frames.
    */
   send(frame: Uint8Array): boolean {
     if (!this.inner.isOpen) throw new MeshgateError('MG_ERR_LINK_CLOSED', `link ${this.id} is closed`);
-    if (frame.length > this.inner.maxFrameBytes) {
-      this.countDrop('MG_ERR_LINK_FRAME_TOO_LARGE');
-      throw new MeshgateError('MG_ERR_LINK_FRAME_TOO_LARGE', `frame of ${frame.length} bytes exceeds cap ${this.inner.maxFrameBytes}`);
+    const limit = this.inner.maxFrameBytes;
+    if (frame.length > limit) {
+      const parts = this.fragment?.(frame, limit);
+      if (!parts) return this.inner.send(frame); // the inner link fragments it, or throws and counts
+      const c = this.classify(frame);
+      for (const part of parts) this.shaper.enqueue({ kind: 'frame', frame: part }, { cls: c.cls, flowKey: c.flowKey, bytes: part.length, aqm: true });
+      return true;
     }
     const c = this.classify(frame);
     this.shaper.enqueue({ kind: 'frame', frame }, { cls: c.cls, flowKey: c.flowKey, bytes: frame.length, aqm: true });

@@ -18,6 +18,21 @@ import { CreditLedger, parseCreditGrant } from '../../qos/credit.js';
 import { TokenBucket } from '../../qos/token-bucket.js';
 import type { LinkShaperInit } from '../../qos/link-shaper.js';
 import { QosLink } from './qos-link.js';
+import { randomBytes } from 'node:crypto';
+import { fragmentForLink } from '../../links/ble/ble-fragmenter.js';
+
+/** Smallest GATT value size worth pre-fragmenting for (below it the MTU is not settled yet). */
+const MIN_BLE_UNIT_BYTES = 128;
+
+/** BLE: split a bitchat packet into protocol fragments of at most `limit` bytes; undefined when it cannot. */
+function fragmentForBle(frame: Uint8Array, limit: number): Uint8Array[] | undefined {
+  if (limit < MIN_BLE_UNIT_BYTES) return undefined;
+  try {
+    return fragmentForLink(frame, { frameLimit: limit, fragmentId: randomBytes(8) });
+  } catch {
+    return undefined;
+  }
+}
 
 /** Backpressure / credit period, ms. */
 export const QOS_TICK_MS = 250;
@@ -85,7 +100,8 @@ export class QosModule implements GatewayModule {
     const init: LinkShaperInit = {
       rateBytesPerSec: profile.rateBytesPerSec,
       burstBytes: profile.burstBytes,
-      mtuBytes: Math.min(link.maxFrameBytes, ble ? 512 : 1_500),
+      // BLE: bitchat fragments frames over 512 bytes (bitchat-spec.md §5), so units are at most 512
+      mtuBytes: ble ? 512 : 1_500,
       capShares: [1 / q.controlCapDivisor, 1 / q.realtimeCapDivisor, 1],
       bulkMinShare: 1 / q.bulkMinDivisor,
       queueBytes: q.queueBytes,
@@ -94,7 +110,11 @@ export class QosModule implements GatewayModule {
       aimd: q.aimd,
       driverLimitBytes: q.driverQueueBytes,
     };
-    const wrapped = new QosLink(link, { clock: ctx.clock, classify: (f) => classifyFrame(f, (s) => this.tierOf(s)) }, init);
+    const wrapped = new QosLink(
+      link,
+      { clock: ctx.clock, classify: (f) => classifyFrame(f, (s) => this.tierOf(s)), fragment: ble ? fragmentForBle : undefined },
+      init,
+    );
     const entry: Entry = {
       link: wrapped,
       ledger: link.isGatewayLink ? new CreditLedger({ windowBytes: q.creditWindowBytes, slackBytes: link.maxFrameBytes }) : undefined,
