@@ -221,8 +221,7 @@ export class QosModule implements GatewayModule {
         ctx.logger.debug({ link: e.link.id, paused }, 'backpressure');
       }
       if (e.ledger) {
-        const g = e.ledger.nextGrant(e.paused);
-        if (g && ctx.control.send(e.link.id, 'credit', g)) this.counters.creditSent++;
+        // judge the peer against the grant it had, before a new grant moves the line
         if (e.speaksCredit && e.ledger.overshootBytes() > 0 && now - e.lastReport >= BACKPRESSURE_REPORT_MS) {
           e.lastReport = now;
           e.ignoredReports++;
@@ -230,6 +229,8 @@ export class QosModule implements GatewayModule {
           ctx.admission.report({ peerId: e.link.remotePeerId, address: e.link.remoteAddress, offence: 'ignored-backpressure', detail: `${e.ledger.overshootBytes()} bytes over the credit grant` });
           ctx.logger.info({ link: e.link.id, peer: e.link.remotePeerId, code: 'MG_ERR_QOS_BACKPRESSURE_IGNORED' }, 'gateway ignored backpressure');
         }
+        const g = e.ledger.nextGrant(e.paused);
+        if (g && ctx.control.send(e.link.id, 'credit', g)) this.counters.creditSent++;
       }
       if (this.ticks % 4 === 0) {
         const snap = e.link.shaper;

@@ -1,0 +1,122 @@
+/**
+ * The qos module on ManualClock: backpressure pauses the ingress of a congested queue's
+ * fattest flow and resumes it; gateway links exchange credit and a sender that speaks the
+ * protocol but ignores it is reported; BLE frames become MTU-sized fragment units;
+ * status carries the per-link telemetry.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ManualClock } from '../../src/ports/clock.js';
+import { encodePacket, decodePacket } from '../../src/protocol/codec.js';
+import { MessageType } from '../../src/protocol/packet.js';
+import { FakeLink, startQos, frameOf } from './qos-helpers.js';
+
+test('a congested queue pauses reads on the local link its fattest flow comes from, then resumes', () => {
+  const clock = new ManualClock();
+  const gw = startQos(clock, { 'qos-lan-rate-bytes-per-sec': '1000', 'qos-lan-burst-bytes': '64', 'qos-queue-bytes': '4096', 'qos-aimd': 'false' });
+  const ingress = new FakeLink('in', clock);
+  const quiet = new FakeLink('quiet', clock);
+  const egress = new FakeLink('out', clock);
+  gw.attach(ingress);
+  gw.attach(quiet);
+  const out = gw.attach(egress);
+  // sender 0x42 floods through `in`; sender 0x43 says one thing through `quiet`
+  ingress.inject(frameOf(100, MessageType.FILE_TRANSFER, 0x42));
+  quiet.inject(frameOf(100, MessageType.MESSAGE, 0x43));
+  for (let i = 0; i < 5; i++) out.send(frameOf(900, MessageType.FILE_TRANSFER, 0x42));
+  clock.advance(260);
+  assert.deepEqual(ingress.paused, [true], 'the flooding ingress is paused');
+  assert.deepEqual(quiet.paused, [], 'other links are not');
+  const st = gw.module.status() as { counters: { pauses: number }; links: Array<{ id: string; paused: boolean }> };
+  assert.equal(st.counters.pauses, 1);
+  assert.equal(st.links.find((l) => l.id === 'in')?.paused, true);
+  clock.advance(5_000); // 1,000 B/s drains the queue
+  assert.deepEqual(ingress.paused, [true, false], 'resumed once every queue is under the resume fill');
+  gw.module.stop();
+});
+
+test('gateway links: credit is granted and honoured; a sender that ignores it is reported', () => {
+  const clock = new ManualClock();
+  const flags = { 'qos-credit-window-bytes': '4096', 'qos-aimd': 'false' };
+  const a = startQos(clock, flags, '00000000000000aa');
+  const b = startQos(clock, flags, '00000000000000bb');
+  const la = new FakeLink('a->b', clock, { isGatewayLink: true, maxFrameBytes: 2_000, remotePeerId: '00000000000000bb' });
+  const lb = new FakeLink('b->a', clock, { isGatewayLink: true, maxFrameBytes: 2_000, remotePeerId: '00000000000000aa' });
+  la.peer = lb;
+  lb.peer = la;
+  const wa = a.attach(la);
+  b.attach(lb);
+  clock.advance(300); // both tick: grants exchanged
+  assert.ok(la.controls.some((m) => m.type === 'credit') && lb.controls.some((m) => m.type === 'credit'));
+  // honest QoS sender: 40 KB through a 4 KB window, in steps as B re-grants
+  for (let i = 0; i < 40; i++) wa.send(frameOf(1_000, MessageType.FILE_TRANSFER, 0x10 + (i % 4)));
+  let maxOver = 0;
+  for (let t = 0; t < 40; t++) {
+    const st = b.module.status() as { links: Array<{ granted: { receivedBytes: number; grantedBytes: number } }> };
+    maxOver = Math.max(maxOver, st.links[0].granted.receivedBytes - st.links[0].granted.grantedBytes);
+    clock.advance(250);
+  }
+  assert.ok(maxOver <= 1_000, `never more than one frame beyond the grant (${maxOver})`);
+  // frames are delivered as credit advances, or dropped by CoDel while they wait for it (counted)
+  const aqm = wa.stats().drops.MG_ERR_QOS_AQM_DROP ?? 0;
+  assert.equal(lb.stats().framesIn + aqm, 40, `delivered ${lb.stats().framesIn}, AQM drops ${aqm}`);
+  assert.ok(lb.stats().framesIn >= 10, `credit kept advancing: ${lb.stats().framesIn} frames`);
+  const sa = a.module.status() as { links: Array<{ credit: { limitBytes: number; blockedMs: number } }> };
+  assert.ok(sa.links[0].credit.limitBytes >= 4096);
+  assert.ok(sa.links[0].credit.blockedMs > 0, 'the window held the sender back at times');
+  assert.equal(b.reports.length, 0);
+
+  // a rogue peer that speaks credit but sends 10 KB into a 4 KB window
+  const c = startQos(clock, flags, '00000000000000cc');
+  const lc = new FakeLink('c<-rogue', clock, { isGatewayLink: true, maxFrameBytes: 2_000, remotePeerId: '00000000000000dd' });
+  c.attach(lc);
+  clock.advance(300);
+  lc.injectControl({ type: 'credit', body: { grant: 1_000_000, window: 4_096, paused: false } });
+  for (let i = 0; i < 10; i++) lc.inject(frameOf(1_000, MessageType.FILE_TRANSFER, 0x99));
+  clock.advance(300);
+  assert.equal(c.reports.length, 1);
+  assert.equal(c.reports[0].offence, 'ignored-backpressure');
+  assert.equal(c.reports[0].peerId, '00000000000000dd');
+  // a malformed credit body is counted, not applied
+  lc.injectControl({ type: 'credit', body: { grant: -1 } });
+  assert.equal((c.module.status() as { counters: { creditBadBody: number } }).counters.creditBadBody, 1);
+  for (const g of [a, b, c]) g.module.stop();
+});
+
+test('BLE: a packet larger than one GATT value is scheduled as MTU-sized protocol fragments', () => {
+  const clock = new ManualClock();
+  const gw = startQos(clock, { 'qos-ble-rate-bytes-per-sec': '0' });
+  const ble = new FakeLink('ble#1', clock, { kind: 'ble-peripheral', maxFrameBytes: 244 });
+  const w = gw.attach(ble);
+  const packet = encodePacket({ version: 1, type: MessageType.MESSAGE, ttl: 7, timestamp: clock.now(), flags: 0, senderID: new Uint8Array(8).fill(7), payload: Uint8Array.from({ length: 700 }, (_, i) => (i * 7919) % 251) });
+  assert.equal(w.send(packet), true);
+  assert.ok(ble.frames.length >= 3, `${ble.frames.length} fragments`);
+  for (const f of ble.frames) {
+    assert.ok(f.length <= 244);
+    assert.equal(decodePacket(f).packet.type, MessageType.FRAGMENT);
+  }
+  const st = gw.module.status() as { links: Array<{ classes: { bulk: { sentUnits: number } } }> };
+  assert.equal(st.links[0].classes.bulk.sentUnits, ble.frames.length, 'each fragment was one unit (unknown sender: chat demoted to bulk)');
+  gw.module.stop();
+});
+
+test('status carries per-link rate, measured bytes/s, queue depth, sojourn p99 and drops per class; link-quality events', () => {
+  const clock = new ManualClock();
+  const gw = startQos(clock, { 'qos-lan-rate-bytes-per-sec': '2000', 'qos-lan-burst-bytes': '1500' });
+  const quality: number[] = [];
+  gw.ctx.events.on('link-quality', (e) => quality.push(e.bandwidthBytesPerSec ?? -1));
+  const l = new FakeLink('lan#1', clock);
+  const w = gw.attach(l);
+  for (let i = 0; i < 10; i++) w.send(frameOf(500, MessageType.FILE_TRANSFER, 1));
+  clock.advance(1_500);
+  const st = gw.module.status() as { links: Array<Record<string, any>> };
+  const s = st.links[0];
+  assert.equal(s.configuredRateBytesPerSec, 2000);
+  assert.ok(s.measuredBytesPerSec.last1s > 1000 && s.measuredBytesPerSec.last1s <= 2000 + 1500, JSON.stringify(s.measuredBytesPerSec));
+  assert.ok(s.classes.bulk.sojournP99Ms > 0);
+  assert.equal(s.classes.bulk.sentBytes, 500 * s.classes.bulk.sentUnits);
+  assert.equal(s.classes.bulk.queuedUnits + s.classes.bulk.sentUnits, 10, 'every unit is queued or sent (none dropped)');
+  assert.equal(s.queueBytes, 500 * s.classes.bulk.queuedUnits);
+  assert.ok(quality.length > 0 && quality.some((q) => q > 0));
+  gw.module.stop();
+});
