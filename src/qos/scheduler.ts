@@ -35,6 +35,8 @@ export interface QosSchedulerComponents {
 }
 
 export interface QosSchedulerInit {
+  /** The link ID (orders links waiting on a shared bucket; default ''). */
+  id?: string;
   /** Link rate, bytes/s; 0 = unshaped (only class shares, DRR and AQM apply). */
   rateBytesPerSec: number;
   /** Link bucket depth, bytes (raised to mtuBytes if smaller). */
@@ -99,6 +101,10 @@ export class QosScheduler<P> {
   private readonly onDrop: QosSchedulerComponents['onDrop'];
   private readonly bucket: TokenBucket;
   private sharedBuckets: readonly TokenBucket[] = [];
+  /** When this link was first held back by a shared bucket (its place in their wait order). */
+  private heldSince: number | undefined;
+  /** The link ID (tie-break of the shared-bucket wait order). */
+  readonly id: string;
   readonly mtuBytes: number;
   private readonly shares: readonly [number, number, number];
   private readonly bulkMin: number;
@@ -120,6 +126,7 @@ export class QosScheduler<P> {
   constructor(components: QosSchedulerComponents, init: QosSchedulerInit) {
     this.clock = components.clock;
     this.onDrop = components.onDrop;
+    this.id = init.id ?? '';
     this.mtuBytes = Math.max(64, init.mtuBytes ?? QOS_DEFAULTS.mtuBytes);
     this.bucket = new TokenBucket({ rateBytesPerSec: init.rateBytesPerSec, burstBytes: Math.max(init.burstBytes, this.mtuBytes), now: this.clock.now() });
     this.shares = init.capShares ?? QOS_DEFAULTS.capShares;
@@ -171,12 +178,21 @@ export class QosScheduler<P> {
   /** Change the link rate (AIMD); CoDel's target and interval are rescaled (CAKE). */
   setRate(rateBytesPerSec: number): void {
     this.bucket.setRate(rateBytesPerSec, this.clock.now());
-    this.codel = cakeCodelParams(this.mtuBytes, rateBytesPerSec);
+    this.rescaleCodel();
   }
 
   /** Buckets shared with other links (interface group, peer cap) that every unit must also pass. */
   setSharedBuckets(buckets: readonly TokenBucket[]): void {
+    for (const b of this.sharedBuckets) if (!buckets.includes(b)) b.leave(this);
     this.sharedBuckets = buckets;
+    this.rescaleCodel();
+  }
+
+  /** CAKE scaling for the slowest bucket a unit must pass (link, group or peer). */
+  private rescaleCodel(): void {
+    let rate = this.bucket.rateBytesPerSec;
+    for (const b of this.sharedBuckets) if (b.rateBytesPerSec > 0 && (rate === 0 || b.rateBytesPerSec < rate)) rate = b.rateBytesPerSec;
+    this.codel = cakeCodelParams(this.mtuBytes, rate);
   }
 
   /** The key of the flow with the most queued bytes, if any. */
@@ -260,6 +276,8 @@ export class QosScheduler<P> {
       this.heap.remove(f);
     }
     this.flows.clear();
+    for (const b of this.sharedBuckets) b.leave(this);
+    this.heldSince = undefined;
     for (const c of this.classes) {
       c.units = 0;
       c.bytes = 0;
@@ -282,7 +300,11 @@ export class QosScheduler<P> {
   private waitFor(bytes: number): number {
     const now = this.clock.now();
     let w = this.bucket.waitMs(bytes, now);
-    for (const b of this.sharedBuckets) w = Math.max(w, b.waitMs(bytes, now));
+    if (this.sharedBuckets.length > 0) {
+      this.heldSince ??= now;
+      const key = { since: this.heldSince, id: this.id };
+      for (const b of this.sharedBuckets) w = Math.max(w, b.sharedWaitMs(this, key, bytes, now));
+    }
     return w;
   }
 
@@ -318,7 +340,8 @@ export class QosScheduler<P> {
   private take(flow: Flow<P>, unit: QueuedUnit<P>): void {
     const now = this.clock.now();
     this.bucket.tryTake(unit.bytes, now);
-    for (const b of this.sharedBuckets) b.tryTake(unit.bytes, now);
+    for (const b of this.sharedBuckets) b.sharedTake(this, unit.bytes, now);
+    this.heldSince = undefined;
     flow.shift();
     const cs = this.classes[flow.cls];
     cs.drr.charge(flow, unit.bytes);
@@ -355,6 +378,10 @@ export class QosScheduler<P> {
     cs.bytes -= u.bytes;
     this.totalBytes -= u.bytes;
     this.totalUnits--;
+    if (this.totalUnits === 0) {
+      for (const b of this.sharedBuckets) b.leave(this);
+      this.heldSince = undefined;
+    }
     this.heap.update(flow);
     if (flow.length === 0) {
       const k = `${flow.cls}|${flow.key}`;

@@ -69,6 +69,46 @@ export class TokenBucket {
     return true;
   }
 
+  // --- sharing between links (group and peer buckets) ---
+  private readonly waiters = new Map<object, { since: number; id: string; need: number }>();
+
+  /**
+   * For a bucket several links share: ms until `owner` may take `bytes`. Owners that find
+   * too few tokens wait in the order of `key` (the time they were first held back, then
+   * their ID), the same order in every bucket, so no two links can hold each other up and
+   * the link whose timer happens to fire first cannot starve the others. The first waiter
+   * goes when its bytes are there; a later one when there is enough for both.
+   */
+  sharedWaitMs(owner: object, key: { since: number; id: string }, bytes: number, now: number): number {
+    let me = this.waiters.get(owner);
+    if (!me) {
+      const w = this.waitMs(bytes, now);
+      if (w === 0 && this.waiters.size === 0) return 0;
+      me = { since: key.since, id: key.id, need: bytes };
+      this.waiters.set(owner, me);
+    }
+    me.need = bytes;
+    let head = me;
+    for (const w of this.waiters.values()) if (w.since < head.since || (w.since === head.since && w.id < head.id)) head = w;
+    return head === me ? this.waitMs(bytes, now) : this.waitMs(head.need + bytes, now);
+  }
+
+  /** Take `bytes` for `owner` (after sharedWaitMs said 0) and leave the wait queue. */
+  sharedTake(owner: object, bytes: number, now: number): boolean {
+    this.waiters.delete(owner);
+    return this.tryTake(bytes, now);
+  }
+
+  /** `owner` no longer waits (its queue emptied, or it stopped). */
+  leave(owner: object): void {
+    this.waiters.delete(owner);
+  }
+
+  /** Owners waiting (at most the number of links sharing the bucket). */
+  get waiting(): number {
+    return this.waiters.size;
+  }
+
   private refill(now: number): void {
     const dt = now - this.last;
     if (dt > 0) {

@@ -50,6 +50,8 @@ export interface TestGateway {
   module: QosModule;
   ctx: GatewayModuleContext;
   reports: OffenceReport[];
+  /** Emit an engine `peer` event binding `peerId` to a link by a direct announce. */
+  emitPeer(peerId: string, directLinkId: string): void;
   /** Wrap a link the way the gateway does (wrapLink, control dispatch). */
   attach(link: Link): Link;
 }
@@ -60,13 +62,19 @@ export function startQos(clock: ManualClock, flags: Record<string, string>, peer
   const links: Link[] = [];
   const control = new ControlBus({ logger: silentLogger, links: () => links });
   const reports: OffenceReport[] = [];
+  const peerListeners = new Set<(e: unknown) => void>();
+  const engine = {
+    peer: () => undefined,
+    on: (_ev: 'peer', fn: (e: unknown) => void) => void peerListeners.add(fn),
+    off: (_ev: 'peer', fn: (e: unknown) => void) => void peerListeners.delete(fn),
+  };
   const ctx = {
     config,
     clock,
     logger: silentLogger,
     db: undefined as never,
     identity: { keys: undefined as never, peerId },
-    engine: { peer: () => undefined } as never,
+    engine: engine as never,
     control,
     events: new TypedEmitter<GatewayEvents>(silentLogger),
     dialer: undefined as never,
@@ -80,6 +88,7 @@ export function startQos(clock: ManualClock, flags: Record<string, string>, peer
     module,
     ctx,
     reports,
+    emitPeer: (peerId: string, directLinkId: string) => peerListeners.forEach((l) => l({ kind: 'updated', peer: { peerId, directLinkId } })),
     attach(link: Link): Link {
       const w = module.wrapLink(link);
       links.push(w);

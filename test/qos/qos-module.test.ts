@@ -120,3 +120,35 @@ test('status carries per-link rate, measured bytes/s, queue depth, sojourn p99 a
   assert.ok(quality.length > 0 && quality.some((q) => q > 0));
   gw.module.stop();
 });
+
+test('group and per-peer caps: links that share a bucket share its rate', () => {
+  const clock = new ManualClock();
+  const gw = startQos(clock, { 'qos-peer-rate-bytes-per-sec': '1000', 'qos-group-uplink-rate-bytes-per-sec': '1500', 'qos-gateway-burst-bytes': '1000', 'qos-lan-burst-bytes': '1000', 'qos-aimd': 'false' });
+  // two gateway links to the same peer share its 1,000 B/s; all gateway links share the 1,500 B/s uplink
+  const l1 = new FakeLink('gw1', clock, { isGatewayLink: true, remotePeerId: '1111111111111111' });
+  const l2 = new FakeLink('gw2', clock, { isGatewayLink: true, remotePeerId: '1111111111111111' });
+  const l3 = new FakeLink('gw3', clock, { isGatewayLink: true, remotePeerId: '3333333333333333' });
+  const [w1, w2, w3] = [l1, l2, l3].map((l) => gw.attach(l));
+  const bytes = (l: FakeLink) => l.frames.reduce((n, f) => n + f.length, 0);
+  const t0 = clock.now();
+  for (let s = 0; s < 10; s++) {
+    for (const w of [w1, w2, w3]) for (let i = 0; i < 8; i++) w.send(frameOf(250, MessageType.MESSAGE, 5));
+    clock.advance(1_000);
+  }
+  const secs = (clock.now() - t0) / 1000;
+  const peer1 = bytes(l1) + bytes(l2);
+  const all = peer1 + bytes(l3);
+  assert.ok(peer1 <= 1000 * secs + 1000 + 250, `peer 1 got ${peer1} bytes in ${secs} s`);
+  assert.ok(all <= 1500 * secs + 1000 + 250, `the uplink group cap holds: ${all}`);
+  assert.ok(all >= 1500 * secs * 0.8, `and the group is used: ${all}`);
+  assert.ok(bytes(l1) > 0 && bytes(l2) > 0 && bytes(l3) > 0);
+  // a phone's link joins its peer bucket once the engine binds it by a direct announce
+  const phone = new FakeLink('lan#9', clock);
+  const wp = gw.attach(phone);
+  gw.emitPeer('9999999999999999', 'lan#9');
+  for (let i = 0; i < 40; i++) wp.send(frameOf(250, MessageType.MESSAGE, 9));
+  clock.advance(5_000);
+  assert.ok(bytes(phone) <= 1000 * 5 + 1000 + 250, `phone capped: ${bytes(phone)}`);
+  assert.equal((gw.module.status() as { peerCaps: number }).peerCaps, 3);
+  gw.module.stop();
+});

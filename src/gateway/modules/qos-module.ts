@@ -53,6 +53,8 @@ interface Entry {
   ignoredReports: number;
   peerId: string | undefined;
   group: 'ble' | 'uplink' | undefined;
+  /** The link profile's bucket depth, bytes (also used for its peer bucket). */
+  burstBytes: number;
 }
 
 export class QosModule implements GatewayModule {
@@ -74,7 +76,14 @@ export class QosModule implements GatewayModule {
     const now = ctx.clock.now();
     if (q.groupBleRateBytesPerSec > 0) this.groupBuckets.ble = new TokenBucket({ rateBytesPerSec: q.groupBleRateBytesPerSec, burstBytes: q.ble.burstBytes, now });
     if (q.groupUplinkRateBytesPerSec > 0) this.groupBuckets.uplink = new TokenBucket({ rateBytesPerSec: q.groupUplinkRateBytesPerSec, burstBytes: q.gateway.burstBytes, now });
-    this.unsubscribe = ctx.control.on('credit', (m) => this.onCredit(m.linkId, m.body));
+    const offCredit = ctx.control.on('credit', (m) => this.onCredit(m.linkId, m.body));
+    // per-peer caps on phone links: the peer is known once its direct announce binds the link
+    const onPeer = (e: { kind: string; peer: { peerId: string; directLinkId: string | null } }): void => this.onPeer(e.kind, e.peer.peerId, e.peer.directLinkId);
+    ctx.engine.on('peer', onPeer);
+    this.unsubscribe = () => {
+      offCredit();
+      ctx.engine.off('peer', onPeer);
+    };
     this.timer = ctx.clock.setTimer(() => this.tick(), QOS_TICK_MS);
   }
 
@@ -98,6 +107,7 @@ export class QosModule implements GatewayModule {
     const ble = link.kind === 'ble-peripheral' || link.kind === 'ble-central';
     const profile = ble ? q.ble : link.isGatewayLink ? q.gateway : q.lan;
     const init: LinkShaperInit = {
+      id: link.id,
       rateBytesPerSec: profile.rateBytesPerSec,
       burstBytes: profile.burstBytes,
       // BLE: bitchat fragments frames over 512 bytes (bitchat-spec.md §5), so units are at most 512
@@ -124,6 +134,7 @@ export class QosModule implements GatewayModule {
       ignoredReports: 0,
       peerId: link.remotePeerId,
       group: ble ? 'ble' : link.isGatewayLink ? 'uplink' : undefined,
+      burstBytes: profile.burstBytes,
     };
     this.entries.set(link.id, entry);
     this.applyBuckets(entry);
@@ -159,12 +170,20 @@ export class QosModule implements GatewayModule {
     if (rate > 0 && e.peerId) {
       let b = this.peerBuckets.get(e.peerId);
       if (!b) {
-        b = new TokenBucket({ rateBytesPerSec: rate, burstBytes: Math.max(e.link.maxFrameBytes > 65_536 ? 65_536 : e.link.maxFrameBytes, 2_048), now: ctx.clock.now() });
+        b = new TokenBucket({ rateBytesPerSec: rate, burstBytes: e.burstBytes, now: ctx.clock.now() });
         this.peerBuckets.set(e.peerId, b);
       }
       buckets.push(b);
     }
     e.link.shaper.setSharedBuckets(buckets);
+  }
+
+  private onPeer(kind: string, peerId: string, directLinkId: string | null): void {
+    if (kind === 'removed' || directLinkId === null || !this.ctx || this.ctx.config.qos.peerRateBytesPerSec === 0) return;
+    const e = this.entries.get(directLinkId);
+    if (!e || e.link.isGatewayLink || e.peerId === peerId) return;
+    e.peerId = peerId;
+    this.applyBuckets(e);
   }
 
   private onInbound(e: Entry, frame: Uint8Array): void {
