@@ -111,11 +111,12 @@ test('a shaped gateway link keeps control latency low under a bulk flood and sta
     const measured = (cum * 1000) / (span || 1);
     assert.ok(measured <= RATE * 1.1 && measured >= RATE * 0.7, `measured ${measured.toFixed(0)} B/s vs ${RATE}`);
     // status: modules.qos has this link with its measured rate and per-class counters
-    const st = a.status() as { modules: { qos: { links: Array<{ id: string; configuredRateBytesPerSec: number; classes: { bulk: { sentBytes: number }; control: { sentUnits: number } } }> } } };
+    const st = a.status() as { modules: { qos: { links: Array<{ id: string; configuredRateBytesPerSec: number; measuredBytesPerSec: { last10s: number }; details: { classes: { bulk: { sentBytes: number }; control: { sentUnits: number } } } }> } } };
     const l = st.modules.qos.links.find((x) => x.id === linkA)!;
     assert.equal(l.configuredRateBytesPerSec, RATE);
-    assert.equal(l.classes.bulk.sentBytes, arrivals.length * 1_000);
-    assert.ok(l.classes.control.sentUnits >= latencies.length);
+    assert.ok(l.measuredBytesPerSec.last10s > 0 && l.measuredBytesPerSec.last10s <= RATE * 1.05 + BURST / 10, `status measured ${l.measuredBytesPerSec.last10s} B/s`);
+    assert.equal(l.details.classes.bulk.sentBytes, arrivals.length * 1_000);
+    assert.ok(l.details.classes.control.sentUnits >= latencies.length);
   } finally {
     await a.stop();
     await b.stop();

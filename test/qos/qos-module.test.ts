@@ -52,8 +52,8 @@ test('gateway links: credit is granted and honoured; a sender that ignores it is
   for (let i = 0; i < 40; i++) wa.send(frameOf(1_000, MessageType.FILE_TRANSFER, 0x10 + (i % 4)));
   let maxOver = 0;
   for (let t = 0; t < 40; t++) {
-    const st = b.module.status() as { links: Array<{ granted: { receivedBytes: number; grantedBytes: number } }> };
-    maxOver = Math.max(maxOver, st.links[0].granted.receivedBytes - st.links[0].granted.grantedBytes);
+    const st = b.module.status() as { links: Array<{ details: { granted: { receivedBytes: number; grantedBytes: number } } }> };
+    maxOver = Math.max(maxOver, st.links[0].details.granted.receivedBytes - st.links[0].details.granted.grantedBytes);
     clock.advance(250);
   }
   assert.ok(maxOver <= 1_000, `never more than one frame beyond the grant (${maxOver})`);
@@ -61,9 +61,9 @@ test('gateway links: credit is granted and honoured; a sender that ignores it is
   const aqm = wa.stats().drops.MG_ERR_QOS_AQM_DROP ?? 0;
   assert.equal(lb.stats().framesIn + aqm, 40, `delivered ${lb.stats().framesIn}, AQM drops ${aqm}`);
   assert.ok(lb.stats().framesIn >= 10, `credit kept advancing: ${lb.stats().framesIn} frames`);
-  const sa = a.module.status() as { links: Array<{ credit: { limitBytes: number; blockedMs: number } }> };
-  assert.ok(sa.links[0].credit.limitBytes >= 4096);
-  assert.ok(sa.links[0].credit.blockedMs > 0, 'the window held the sender back at times');
+  const sa = a.module.status() as { links: Array<{ details: { credit: { limitBytes: number; blockedMs: number } } }> };
+  assert.ok(sa.links[0].details.credit.limitBytes >= 4096);
+  assert.ok(sa.links[0].details.credit.blockedMs > 0, 'the window held the sender back at times');
   assert.equal(b.reports.length, 0);
 
   // a rogue peer that speaks credit but sends 10 KB into a 4 KB window
@@ -95,8 +95,8 @@ test('BLE: a packet larger than one GATT value is scheduled as MTU-sized protoco
     assert.ok(f.length <= 244);
     assert.equal(decodePacket(f).packet.type, MessageType.FRAGMENT);
   }
-  const st = gw.module.status() as { links: Array<{ classes: { bulk: { sentUnits: number } } }> };
-  assert.equal(st.links[0].classes.bulk.sentUnits, ble.frames.length, 'each fragment was one unit (unknown sender: chat demoted to bulk)');
+  const st = gw.module.status() as { links: Array<{ details: { classes: { bulk: { sentUnits: number } } } }> };
+  assert.equal(st.links[0].details.classes.bulk.sentUnits, ble.frames.length, 'each fragment was one unit (unknown sender: chat demoted to bulk)');
   gw.module.stop();
 });
 
@@ -113,10 +113,10 @@ test('status carries per-link rate, measured bytes/s, queue depth, sojourn p99 a
   const s = st.links[0];
   assert.equal(s.configuredRateBytesPerSec, 2000);
   assert.ok(s.measuredBytesPerSec.last1s > 1000 && s.measuredBytesPerSec.last1s <= 2000 + 1500, JSON.stringify(s.measuredBytesPerSec));
-  assert.ok(s.classes.bulk.sojournP99Ms > 0);
-  assert.equal(s.classes.bulk.sentBytes, 500 * s.classes.bulk.sentUnits);
-  assert.equal(s.classes.bulk.queuedUnits + s.classes.bulk.sentUnits, 10, 'every unit is queued or sent (none dropped)');
-  assert.equal(s.queueBytes, 500 * s.classes.bulk.queuedUnits);
+  assert.ok(s.sojournP99Ms.bulk > 0 && s.details.classes.bulk.sojournP99Ms === s.sojournP99Ms.bulk);
+  assert.equal(s.details.classes.bulk.sentBytes, 500 * s.details.classes.bulk.sentUnits);
+  assert.equal(s.details.classes.bulk.queuedUnits + s.details.classes.bulk.sentUnits, 10, 'every unit is queued or sent (none dropped)');
+  assert.equal(s.queueBytes, 500 * s.details.classes.bulk.queuedUnits);
   assert.ok(quality.length > 0 && quality.some((q) => q > 0));
   gw.module.stop();
 });

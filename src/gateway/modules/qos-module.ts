@@ -276,14 +276,30 @@ export class QosModule implements GatewayModule {
         uplink: this.groupBuckets.uplink ? { rateBytesPerSec: this.groupBuckets.uplink.rateBytesPerSec } : null,
       },
       peerCaps: this.peerBuckets.size,
-      links: [...this.entries.values()].map((e) => ({
-        id: e.link.id,
-        kind: e.link.kind,
-        paused: e.paused,
-        granted: e.ledger ? { speaksCredit: e.speaksCredit, receivedBytes: e.ledger.receivedBytes, grantedBytes: e.ledger.grantedBytes ?? null, ignoredReports: e.ignoredReports } : null,
-        drops: e.link.qosDrops(),
-        ...e.link.shaper.snapshot(),
-      })),
+      // the first 12 keys are what the status page's generic table shows; the rest is under `details`
+      links: [...this.entries.values()].map((e) => {
+        const snap = e.link.shaper.snapshot() as { classes: Record<string, { sojournP99Ms: number; drops: Record<string, number> }> } & Record<string, unknown>;
+        const perClass = <T>(f: (c: { sojournP99Ms: number; drops: Record<string, number> }) => T) =>
+          Object.fromEntries(Object.entries(snap.classes).map(([k, c]) => [k, f(c)])) as Record<string, T>;
+        return {
+          id: e.link.id,
+          kind: e.link.kind,
+          rateBytesPerSec: snap.rateBytesPerSec,
+          configuredRateBytesPerSec: snap.configuredRateBytesPerSec,
+          measuredBytesPerSec: snap.measuredBytesPerSec,
+          queueBytes: snap.queueBytes,
+          queueUnits: snap.queueUnits,
+          sojournP99Ms: perClass((c) => c.sojournP99Ms),
+          dropsByClass: perClass((c) => c.drops),
+          driverSojournMs: snap.driverSojournMs,
+          paused: e.paused,
+          details: {
+            granted: e.ledger ? { speaksCredit: e.speaksCredit, receivedBytes: e.ledger.receivedBytes, grantedBytes: e.ledger.grantedBytes ?? null, ignoredReports: e.ignoredReports } : null,
+            drops: e.link.qosDrops(),
+            ...snap,
+          },
+        };
+      }),
     };
   }
 }
