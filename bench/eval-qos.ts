@@ -17,6 +17,12 @@ import { ManualClock } from '../src/ports/clock.js';
 import { LinkShaper } from '../src/qos/link-shaper.js';
 import { TokenBucket } from '../src/qos/token-bucket.js';
 import { SimWire, periodic, quantile, jain, envelopeViolations, type SimUnit } from './qos-sim.js';
+import { BaseLink } from '../src/links/base-link.js';
+import { QosLink } from '../src/gateway/modules/qos-link.js';
+import { classifyFrame } from '../src/qos/classes.js';
+import { fragmentForLink } from '../src/links/ble/ble-fragmenter.js';
+import { encodePacket } from '../src/protocol/codec.js';
+import { MessageType } from '../src/protocol/packet.js';
 
 const RATE = 250_000 / 8; // bytes/s
 const MTU = 1024; // largest unit in the scenario
@@ -133,6 +139,88 @@ function recoveryIntervals(samples: { t: number; sojourn: number; target: number
   return Number.POSITIVE_INFINITY;
 }
 
+
+/** The BLE link the BLE variant sends on: whole GATT values into the simulated wire. */
+class SimBleLink extends BaseLink {
+  constructor(
+    private readonly wire: SimWire,
+    private readonly created: WeakMap<Uint8Array, number>,
+    clock: ManualClock,
+  ) {
+    super({ id: 'ble#sim', kind: 'ble-peripheral', maxFrameBytes: BLE_VALUE_BYTES, now: () => clock.now() });
+  }
+  protected transmit(frame: Uint8Array): boolean {
+    const type = frame[1];
+    const cls = type === MessageType.PING ? 0 : type === MessageType.MESSAGE ? 1 : 2;
+    return this.wire.push({ cls, flow: `s${frame[21]}`, bytes: frame.length, createdAt: this.created.get(frame) ?? -1 });
+  }
+  protected async teardown(): Promise<void> {}
+  override driverQueueBytes(): number {
+    return this.wire.queueBytes;
+  }
+}
+
+/** Largest GATT value in the BLE variant: ATT MTU 515 − 3 (bitchat fragments above 512). */
+const BLE_VALUE_BYTES = 512;
+
+/**
+ * The same scenario as real bitchat frames through the module's QosLink on a BLE link:
+ * header classification, 1,024-byte file transfers split into protocol fragments (each an
+ * MTU-sized unit), shaping, CoDel, DRR; max unit 512 bytes.
+ */
+function runBle(withBulk: boolean) {
+  const clock = new ManualClock(1_700_000_000_000);
+  const start = clock.now();
+  const wire = new SimWire(clock, RATE);
+  const created = new WeakMap<Uint8Array, number>();
+  const inner = new SimBleLink(wire, created, clock);
+  let fragIds = 0;
+  const link = new QosLink(
+    inner,
+    {
+      clock,
+      classify: (f) => classifyFrame(f, () => 'paired'),
+      fragment: (f, limit) => {
+        const id = new Uint8Array(8);
+        new DataView(id.buffer).setUint32(4, ++fragIds);
+        return fragmentForLink(f, { frameLimit: limit, fragmentId: id });
+      },
+    },
+    { id: 'ble#sim', rateBytesPerSec: RATE, burstBytes: BLE_VALUE_BYTES, mtuBytes: BLE_VALUE_BYTES, queueBytes: QUEUE_BYTES, aimd: false },
+  );
+  let seed = 7;
+  const noise = (n: number) => Uint8Array.from({ length: n }, () => (seed = (seed * 1103515245 + 12345) >>> 0) >>> 24);
+  const packet = (type: number, sender: number, size: number) => {
+    const senderID = new Uint8Array(8);
+    senderID[7] = sender;
+    const f = encodePacket({ version: 1, type, ttl: 7, timestamp: clock.now(), flags: 0, senderID, payload: noise(size - 22) });
+    created.set(f, clock.now());
+    link.send(f);
+  };
+  const end = start + MAIN_MS;
+  periodic(clock, start + 3, 1000, end, () => packet(MessageType.PING, 200, 64));
+  periodic(clock, start + 7, 50, end, () => packet(MessageType.MESSAGE, 201, 120));
+  if (withBulk) {
+    const perFlow = (2 * RATE) / BULK_SIZES.length;
+    BULK_SIZES.forEach((size, i) => periodic(clock, start + 11 + i, (size * 1000) / perFlow, end, () => packet(MessageType.FILE_TRANSFER, 100 + i, size)));
+  }
+  clock.advance(MAIN_MS + 5_000);
+  link.shaper.stop();
+  const inMain = wire.deliveries.filter((d) => d.at <= end);
+  const lat = (cls: number) => inMain.filter((d) => d.unit.cls === cls && d.unit.createdAt >= 0).map((d) => d.at - d.unit.createdAt);
+  const bulkBytes = BULK_SIZES.map((_, i) => inMain.filter((d) => d.unit.flow === `s${100 + i}`).reduce((a, d) => a + d.unit.bytes, 0));
+  return {
+    controlP99Ms: quantile(lat(0), 0.99),
+    realtimeP99Ms: quantile(lat(1), 0.99),
+    jain: jain(bulkBytes),
+    utilisation: inMain.reduce((a, d) => a + d.unit.bytes, 0) / ((RATE * MAIN_MS) / 1000),
+    envelopeViolations: envelopeViolations(wire.handoffs.filter((h) => h.t <= end), RATE, BLE_VALUE_BYTES),
+    maxUnitBytes: Math.max(...wire.handoffs.map((h) => h.bytes)),
+    bulkBytesPerSec: bulkBytes.map((b) => Math.round(b / (MAIN_MS / 1000))),
+    fragments: inMain.filter((d) => d.unit.cls === 2 && d.unit.bytes !== 244 && d.unit.bytes !== 512).length,
+  };
+}
+
 const t0 = performance.now();
 const idle = summarise(run({ bulk: false, baseline: false, step: false }).wire);
 const loadedRun = run({ bulk: true, baseline: false, step: false });
@@ -152,13 +240,25 @@ const goals = [
   { goal: 'after 250 -> 100 kbit/s: driver sojourn under target within 5 intervals', value: downSteps, limit: 5, pass: downSteps <= 5 },
   { goal: 'after 100 -> 250 kbit/s: driver sojourn under target within 5 intervals', value: upSteps, limit: 5, pass: upSteps <= 5 },
 ];
-const r2 = (x: number) => Math.round(x * 1000) / 1000;
+// the same scenario on a BLE link, real frames through QosLink (MTU-sized fragment units)
+const bleIdle = runBle(false);
+const ble = runBle(true);
+const bleUnitMs = (BLE_VALUE_BYTES * 1000) / RATE;
+goals.push(
+  { goal: 'BLE units: control p99 <= idle p99 + max-unit (512 B) serialisation + 5 ms', value: ble.controlP99Ms, limit: bleIdle.controlP99Ms + bleUnitMs + 5, pass: ble.controlP99Ms <= bleIdle.controlP99Ms + bleUnitMs + 5 },
+  { goal: 'BLE units: realtime p99 <= idle p99 + max-unit (512 B) serialisation + 5 ms', value: ble.realtimeP99Ms, limit: bleIdle.realtimeP99Ms + bleUnitMs + 5, pass: ble.realtimeP99Ms <= bleIdle.realtimeP99Ms + bleUnitMs + 5 },
+  { goal: "BLE units: Jain's index over bulk flows >= 0.99", value: ble.jain, limit: 0.99, pass: ble.jain >= 0.99 },
+  { goal: 'BLE units: utilisation >= 95 %', value: ble.utilisation, limit: 0.95, pass: ble.utilisation >= 0.95 },
+  { goal: 'BLE units: zero rate-envelope violations', value: ble.envelopeViolations, limit: 0, pass: ble.envelopeViolations === 0 },
+);
+const r2 = (x: number) => Math.round(x * 10_000) / 10_000;
 console.log(`machine: ${cpus()[0]?.model ?? 'unknown'} (${cpus().length} cores), node ${process.version}`);
 console.log(`scenario: ${RATE} B/s link, burst ${BURST} B, max unit ${MTU} B (${r2(unitMs)} ms), ${MAIN_MS / 1000} s; bulk flows ${BULK_SIZES.join('/')} B at 2x the link rate`);
 for (const g of goals) console.log(`${g.pass ? 'PASS' : 'FAIL'}  ${g.goal}: ${r2(g.value)} (limit ${r2(g.limit)})`);
 console.log(`idle:        control p99 ${r2(idle.controlP99Ms)} ms, realtime p99 ${r2(idle.realtimeP99Ms)} ms`);
 console.log(`qos:         control p99 ${r2(loaded.controlP99Ms)} ms, realtime p99 ${r2(loaded.realtimeP99Ms)} ms, Jain ${r2(loaded.jain)}, utilisation ${r2(loaded.utilisation)}, bulk B/s ${loaded.bulkBytesPerSec.join('/')}, drops by class ${loadedRun.dropsByClass.join('/')}`);
 console.log(`fifo (tail): control p99 ${r2(fifo.controlP99Ms)} ms, realtime p99 ${r2(fifo.realtimeP99Ms)} ms, Jain ${r2(fifo.jain)}, utilisation ${r2(fifo.utilisation)}, bulk B/s ${fifo.bulkBytesPerSec.join('/')}`);
+console.log(`ble units:   control p99 ${r2(ble.controlP99Ms)} ms (idle ${r2(bleIdle.controlP99Ms)}), realtime p99 ${r2(ble.realtimeP99Ms)} ms (idle ${r2(bleIdle.realtimeP99Ms)}), Jain ${r2(ble.jain)}, utilisation ${r2(ble.utilisation)}, largest unit ${ble.maxUnitBytes} B, bulk B/s ${ble.bulkBytesPerSec.join("/")}, ${ble.fragments} fragments sent`);
 console.log(`step: recovered in ${r2(downSteps)} intervals (down), ${r2(upSteps)} (up); AIMD ${JSON.stringify(stepRate?.aimd)}, final rate ${String(stepRate?.rateBytesPerSec)} B/s`);
 console.log(
   JSON.stringify({
@@ -173,6 +273,10 @@ console.log(
     envelopeViolations: loaded.envelopeViolations,
     stepDownRecoveryIntervals: r2(downSteps),
     stepUpRecoveryIntervals: r2(upSteps),
+    bleControlP99Ms: r2(ble.controlP99Ms),
+    bleRealtimeP99Ms: r2(ble.realtimeP99Ms),
+    bleJain: r2(ble.jain),
+    bleUtilisation: r2(ble.utilisation),
     fifoControlP99Ms: r2(fifo.controlP99Ms),
     fifoRealtimeP99Ms: r2(fifo.realtimeP99Ms),
     fifoJain: r2(fifo.jain),

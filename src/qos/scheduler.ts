@@ -258,7 +258,7 @@ export class QosScheduler<P> {
       if (this.waitFor(unit.bytes) > 0) return undefined;
       const now = this.clock.now();
       const sojournMs = now - unit.enqueuedAt;
-      if (this.aqm && unit.aqm && flow.codel.shouldDrop(sojournMs, now, this.totalBytes - unit.bytes, this.mtuBytes, this.codel)) {
+      if (this.aqm && unit.aqm && flow.codel.shouldDrop(sojournMs, now, flow.bytes - unit.bytes, this.mtuBytes, this.codel)) {
         this.dropHead(flow, 'MG_ERR_QOS_AQM_DROP');
         continue;
       }
