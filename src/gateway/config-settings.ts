@@ -197,15 +197,15 @@ export const CONFIG_TREE = {
     aimd: boolean(true, { description: 'Adapt each shaped link rate AIMD-style from its measured driver queue (x0.85 / +5 % of the maximum).', restart: true }),
     ble: {
       rateBytesPerSec: integer(32_000, 0, 1_250_000_000, { description: 'Shaped egress rate of each BLE link, bytes/s (0 = unshaped: only classes, DRR and AQM apply, paced by the driver queue).', restart: true }),
-      burstBytes: integer(2_048, 64, 16_777_216, { description: 'Token-bucket depth of each BLE link, bytes (raised to the largest frame if smaller).', restart: true }),
+      burstBytes: integer(2_048, 64, 16_777_216, { description: 'Token-bucket depth of each BLE link, bytes (raised to one unit if smaller: 512 on BLE, 1,500 elsewhere).', restart: true }),
     },
     lan: {
       rateBytesPerSec: integer(0, 0, 1_250_000_000, { description: 'Shaped egress rate of each LAN / Wi-Fi Direct TCP link, bytes/s (0 = unshaped: only classes, DRR and AQM apply, paced by the driver queue).', restart: true }),
-      burstBytes: integer(65_536, 64, 16_777_216, { description: 'Token-bucket depth of each LAN / Wi-Fi Direct TCP link, bytes (raised to the largest frame if smaller).', restart: true }),
+      burstBytes: integer(65_536, 64, 16_777_216, { description: 'Token-bucket depth of each LAN / Wi-Fi Direct TCP link, bytes (raised to one unit if smaller: 512 on BLE, 1,500 elsewhere).', restart: true }),
     },
     gateway: {
       rateBytesPerSec: integer(0, 0, 1_250_000_000, { description: 'Shaped egress rate of each gateway (WebSocket) link, bytes/s (0 = unshaped: only classes, DRR and AQM apply, paced by the driver queue).', restart: true }),
-      burstBytes: integer(65_536, 64, 16_777_216, { description: 'Token-bucket depth of each gateway (WebSocket) link, bytes (raised to the largest frame if smaller).', restart: true }),
+      burstBytes: integer(65_536, 64, 16_777_216, { description: 'Token-bucket depth of each gateway (WebSocket) link, bytes (raised to one unit if smaller: 512 on BLE, 1,500 elsewhere).', restart: true }),
     },
     groupBleRateBytesPerSec: integer(0, 0, 1_250_000_000, { description: 'Rate shared by all BLE links together (one radio), bytes/s; 0 = no group cap.', restart: true }),
     groupUplinkRateBytesPerSec: integer(0, 0, 1_250_000_000, { description: 'Rate shared by all gateway links together (the uplink, e.g. a metered LTE modem), bytes/s; 0 = no group cap.', restart: true }),

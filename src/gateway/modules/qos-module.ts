@@ -271,6 +271,7 @@ export class QosModule implements GatewayModule {
       enabled: true,
       aimd: q?.aimd ?? false,
       counters: { ...this.counters },
+      drops: { MG_ERR_CONTROL_BAD_BODY: this.counters.creditBadBody, MG_ERR_QOS_BACKPRESSURE_IGNORED: this.counters.ignoredBackpressure },
       groups: {
         ble: this.groupBuckets.ble ? { rateBytesPerSec: this.groupBuckets.ble.rateBytesPerSec } : null,
         uplink: this.groupBuckets.uplink ? { rateBytesPerSec: this.groupBuckets.uplink.rateBytesPerSec } : null,
