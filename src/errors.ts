@@ -70,6 +70,7 @@ export const ERROR_CODES = {
   MG_ERR_QOS_AQM_DROP: { area: 'qos', description: 'CoDel dropped a queued frame whose sojourn time stayed above target for an interval (RFC 8289); counted per link and class.' },
   MG_ERR_QOS_FLOW_OVERFLOW: { area: 'qos', description: "A flow exceeded its per-flow byte or unit cap on an egress link; that flow's oldest unit was dropped." },
   MG_ERR_QOS_QUEUE_OVERFLOW: { area: 'qos', description: "An egress link's QoS queue exceeded its byte limit; the oldest unit of the fattest flow was dropped." },
+  MG_ERR_QOS_ORPHAN_FRAGMENT: { area: 'qos', description: 'A queued fragment was dropped without being sent because another fragment of the same packet had been dropped (the receiver could not reassemble it).' },
   MG_ERR_QOS_LINK_CLOSED: { area: 'qos', description: 'Units still queued in the QoS scheduler when their link closed were discarded.' },
   MG_ERR_QOS_BACKPRESSURE_IGNORED: { area: 'qos', description: 'A gateway that speaks the credit protocol sent more data than it was granted; reported to peer admission as ignored-backpressure.' },
 } as const;

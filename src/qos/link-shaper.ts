@@ -24,6 +24,8 @@ export interface LinkShaperComponents<P> {
   /** Bytes the driver still holds (0 when unknown). */
   driverQueueBytes?: () => number;
   onDrop?: (payload: P, cls: QosClass, code: QosDropCode | 'MG_ERR_LINK_QUEUE_FULL') => void;
+  /** See QosSchedulerComponents.isOrphan. */
+  isOrphan?: (payload: P) => boolean;
 }
 
 export interface LinkShaperInit extends QosSchedulerInit {
@@ -78,7 +80,7 @@ export class LinkShaper<P> {
     this.configuredRate = init.rateBytesPerSec;
     this.unshapedDriverLimit = init.driverLimitBytes ?? 65_536;
     this.scheduler = new QosScheduler<P>(
-      { clock: this.clock, onDrop: (p, cls, code) => this.onDrop?.(p as P, cls, code) },
+      { clock: this.clock, onDrop: (p, cls, code) => this.onDrop?.(p as P, cls, code), isOrphan: components.isOrphan ? (p) => (components.isOrphan as (x: P) => boolean)(p as P) : undefined },
       init,
     );
     const now = this.clock.now();

@@ -16,7 +16,7 @@
  *    (overflow drops the head of the fattest flow, found through an indexed heap).
  *
  * Drops are reported through `onDrop(payload, cls, code)`; codes MG_ERR_QOS_AQM_DROP,
- * MG_ERR_QOS_FLOW_OVERFLOW, MG_ERR_QOS_QUEUE_OVERFLOW.
+ * MG_ERR_QOS_FLOW_OVERFLOW, MG_ERR_QOS_QUEUE_OVERFLOW, MG_ERR_QOS_ORPHAN_FRAGMENT.
  */
 import type { Clock } from '../ports/clock.js';
 import { CLASS_BULK, CLASS_CONTROL, type QosClass } from './classes.js';
@@ -26,12 +26,18 @@ import { Flow, type QueuedUnit } from './flow.js';
 import { FlowHeap } from './flow-heap.js';
 import { TokenBucket } from './token-bucket.js';
 
-export type QosDropCode = 'MG_ERR_QOS_AQM_DROP' | 'MG_ERR_QOS_FLOW_OVERFLOW' | 'MG_ERR_QOS_QUEUE_OVERFLOW';
+export type QosDropCode = 'MG_ERR_QOS_AQM_DROP' | 'MG_ERR_QOS_FLOW_OVERFLOW' | 'MG_ERR_QOS_QUEUE_OVERFLOW' | 'MG_ERR_QOS_ORPHAN_FRAGMENT';
 
 export interface QosSchedulerComponents {
   clock: Clock;
   /** Called for every unit the scheduler drops (never throws into the scheduler). */
   onDrop?: (payload: unknown, cls: QosClass, code: QosDropCode) => void;
+  /**
+   * True for a unit no longer worth sending (a fragment of a packet another fragment of
+   * which was dropped: the receiver cannot reassemble it). Such units are dropped at the
+   * head without using tokens (MG_ERR_QOS_ORPHAN_FRAGMENT).
+   */
+  isOrphan?: (payload: unknown) => boolean;
 }
 
 export interface QosSchedulerInit {
@@ -99,6 +105,7 @@ interface ClassState<P> {
 export class QosScheduler<P> {
   private readonly clock: Clock;
   private readonly onDrop: QosSchedulerComponents['onDrop'];
+  private readonly isOrphan: QosSchedulerComponents['isOrphan'];
   private readonly bucket: TokenBucket;
   private sharedBuckets: readonly TokenBucket[] = [];
   /** When this link was first held back by a shared bucket (its place in their wait order). */
@@ -126,6 +133,7 @@ export class QosScheduler<P> {
   constructor(components: QosSchedulerComponents, init: QosSchedulerInit) {
     this.clock = components.clock;
     this.onDrop = components.onDrop;
+    this.isOrphan = components.isOrphan;
     this.id = init.id ?? '';
     this.mtuBytes = Math.max(64, init.mtuBytes ?? QOS_DEFAULTS.mtuBytes);
     this.bucket = new TokenBucket({ rateBytesPerSec: init.rateBytesPerSec, burstBytes: Math.max(init.burstBytes, this.mtuBytes), now: this.clock.now() });
@@ -255,6 +263,10 @@ export class QosScheduler<P> {
       const pick = this.pick(exemptOnly);
       if (!pick) return undefined;
       const { flow, unit } = pick;
+      if (this.isOrphan?.(unit.payload)) {
+        this.dropHead(flow, 'MG_ERR_QOS_ORPHAN_FRAGMENT');
+        continue;
+      }
       if (this.waitFor(unit.bytes) > 0) return undefined;
       const now = this.clock.now();
       const sojournMs = now - unit.enqueuedAt;

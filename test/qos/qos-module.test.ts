@@ -9,6 +9,8 @@ import assert from 'node:assert/strict';
 import { ManualClock } from '../../src/ports/clock.js';
 import { encodePacket, decodePacket } from '../../src/protocol/codec.js';
 import { MessageType } from '../../src/protocol/packet.js';
+import { decodeFragmentPayload } from '../../src/protocol/fragment.js';
+import { toHex } from '../../src/protocol/hex.js';
 import { FakeLink, startQos, frameOf } from './qos-helpers.js';
 
 test('a congested queue pauses reads on the local link its fattest flow comes from, then resumes', () => {
@@ -97,6 +99,28 @@ test('BLE: a packet larger than one GATT value is scheduled as MTU-sized protoco
   }
   const st = gw.module.status() as { links: Array<{ details: { classes: { bulk: { sentUnits: number } } } }> };
   assert.equal(st.links[0].details.classes.bulk.sentUnits, ble.frames.length, 'each fragment was one unit (unknown sender: chat demoted to bulk)');
+  gw.module.stop();
+});
+
+test('BLE: once a fragment is dropped, the rest of its packet is dropped unsent (no orphan fragments on the air)', () => {
+  const clock = new ManualClock();
+  const gw = startQos(clock, { 'qos-ble-rate-bytes-per-sec': '2000', 'qos-ble-burst-bytes': '512', 'qos-flow-max-units': '5', 'qos-aimd': 'false' });
+  const ble = new FakeLink('ble#2', clock, { kind: 'ble-peripheral', maxFrameBytes: 244 });
+  const w = gw.attach(ble);
+  for (let k = 0; k < 6; k++) {
+    const payload = Uint8Array.from({ length: 700 }, (_, i) => (i * 7919 + k * 31) % 251);
+    w.send(encodePacket({ version: 1, type: MessageType.FILE_TRANSFER, ttl: 7, timestamp: clock.now(), flags: 0, senderID: new Uint8Array(8).fill(3), payload }));
+  }
+  clock.advance(20_000);
+  const sent = new Map<string, number[]>();
+  for (const f of ble.frames) {
+    const fp = decodeFragmentPayload(decodePacket(f).packet.payload);
+    const id = toHex(fp.fragmentId);
+    sent.set(id, [...(sent.get(id) ?? []), fp.index]);
+  }
+  for (const [id, idx] of sent) assert.deepEqual(idx, idx.map((_, i) => i), `fragments of ${id} went out as a gap-free prefix: ${idx.join(',')}`);
+  const drops = w.stats().drops;
+  assert.ok((drops.MG_ERR_QOS_FLOW_OVERFLOW ?? 0) > 0 && (drops.MG_ERR_QOS_ORPHAN_FRAGMENT ?? 0) > 0, JSON.stringify(drops));
   gw.module.stop();
 });
 

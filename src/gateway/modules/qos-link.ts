@@ -12,7 +12,14 @@ import { classifyControl, type FrameClassification } from '../../qos/classes.js'
 import { LinkShaper, type LinkShaperInit } from '../../qos/link-shaper.js';
 
 /** What the shaper queues for one link. */
-export type QosPayload = { readonly kind: 'frame'; readonly frame: Uint8Array } | { readonly kind: 'control'; readonly msg: ControlMessage };
+export type QosPayload =
+  | { readonly kind: 'frame'; readonly frame: Uint8Array; readonly packet?: FragmentGroup }
+  | { readonly kind: 'control'; readonly msg: ControlMessage };
+
+/** The fragments of one packet: once one is dropped, the rest are orphans. */
+interface FragmentGroup {
+  broken: boolean;
+}
 
 export interface QosLinkComponents {
   clock: Clock;
@@ -44,9 +51,11 @@ export class QosLink implements Link {
         transmit: (p) => this.transmit(p),
         driverQueueBytes: () => inner.driverQueueBytes?.() ?? 0,
         // a driver refusal (MG_ERR_LINK_QUEUE_FULL) is already counted by the inner link
-        onDrop: (_p, _cls, code) => {
+        onDrop: (p, _cls, code) => {
+          if (p.kind === 'frame' && p.packet) p.packet.broken = true;
           if (code !== 'MG_ERR_LINK_QUEUE_FULL') this.countDrop(code);
         },
+        isOrphan: (p) => p.kind === 'frame' && p.packet !== undefined && p.packet.broken,
       },
       init,
     );
@@ -88,7 +97,8 @@ export class QosLink implements Link {
       const parts = this.fragment?.(frame, limit);
       if (!parts) return this.inner.send(frame); // the inner link fragments it, or throws and counts
       const c = this.classify(frame);
-      for (const part of parts) this.shaper.enqueue({ kind: 'frame', frame: part }, { cls: c.cls, flowKey: c.flowKey, bytes: part.length, aqm: true });
+      const packet: FragmentGroup = { broken: false };
+      for (const part of parts) this.shaper.enqueue({ kind: 'frame', frame: part, packet }, { cls: c.cls, flowKey: c.flowKey, bytes: part.length, aqm: true });
       return true;
     }
     const c = this.classify(frame);
