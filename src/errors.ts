@@ -56,6 +56,20 @@ export const ERROR_CODES = {
   MG_ERR_CONFIG_READ: { area: 'config', description: 'The configuration file could not be read or parsed as YAML.' },
   // cli
   MG_ERR_CLI_USAGE: { area: 'cli', description: 'A CLI command was given invalid arguments.' },
+  // overlay discovery, directory, selection and peer hygiene (issue 6, part B)
+  MG_ERR_PEER_BANNED: { area: 'overlay', description: 'A gateway peer or address is temporarily banned for misbehaviour (peer hygiene); the connection was refused or closed.' },
+  MG_ERR_PEER_LIMIT: { area: 'overlay', description: 'The gateway already holds its maximum number of gateway sessions (hygiene.maxPeers / hygiene.maxOutbound); the connection was refused or closed.' },
+  MG_ERR_PEER_PREFIX_SHARE: { area: 'overlay', description: 'Dialling this address would put more than hygiene.maxPrefixSharePercent of the outbound slots in one /16 (IPv4) or /48 (IPv6); refused (eclipse resistance).' },
+  MG_ERR_ADVERT_MALFORMED: { area: 'overlay', description: 'A gateway advert (dir.advert) is not of the documented shape, or its lifetime is out of range; dropped.' },
+  MG_ERR_ADVERT_PEER_ID_MISMATCH: { area: 'overlay', description: 'A gateway advert\'s peer ID is not the first 8 bytes of SHA-256 of its Noise static key; dropped.' },
+  MG_ERR_ADVERT_BAD_SIGNATURE: { area: 'overlay', description: 'A gateway advert\'s Ed25519 signature does not verify; dropped and reported as bad-signature.' },
+  MG_ERR_ADVERT_KEY_MISMATCH: { area: 'overlay', description: 'A gateway advert is signed with a key other than the one pinned for its peer ID (trust on first use); dropped.' },
+  MG_ERR_ADVERT_STALE: { area: 'overlay', description: 'A gateway advert has expired or was issued further in the future than the allowed clock skew; dropped.' },
+  MG_ERR_ADVERT_FLOOD: { area: 'overlay', description: 'A gateway re-advertised sooner than the minimum interval; dropped (reported as flood when it came from the originator).' },
+  MG_ERR_DIRECTORY_FULL: { area: 'overlay', description: 'The gateway directory is full and the new advert expires before every held one; dropped.' },
+  MG_ERR_DISCOVERY_INVALID: { area: 'overlay', description: 'An mDNS / DNS-SD meshgate service had an invalid TXT record or port; ignored.' },
+  MG_ERR_DISCOVERY_FULL: { area: 'overlay', description: 'The mDNS discovery table is full; a newly seen gateway was ignored.' },
+  MG_ERR_MDNS: { area: 'overlay', description: 'The mDNS responder/browser failed (socket error); discovery is degraded, the gateway keeps running.' },
   // general
   MG_ERR_UNKNOWN: { area: 'general', description: 'An unexpected error that is not a MeshgateError (a bug): counted under this code and logged.' },
   // ble: Bluetooth LE links (bleno peripheral, noble central; docs/ble.md)

@@ -82,6 +82,21 @@ const uuid128 = z.string().regex(/^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-
 const UUID_EXPECTED = 'a 128-bit UUID (8-4-4-4-12 hex)';
 const peerIdHex = z.string().regex(/^[0-9a-f]{16}$/, 'expected 16 lowercase hex characters');
 const PORT_MAX = 65535;
+const advertUrl = z.string().max(256).refine((s) => {
+  try {
+    const u = new URL(s);
+    return (u.protocol === 'ws:' || u.protocol === 'wss:' || u.protocol === 'https:') && u.hostname !== '';
+  } catch {
+    return false;
+  }
+}, 'expected a ws://, wss:// or https:// URL');
+const position = z.string().refine((s) => {
+  if (s === '') return true;
+  const m = /^\s*(-?\d{1,2}(?:\.\d+)?)\s*,\s*(-?\d{1,3}(?:\.\d+)?)\s*$/.exec(s);
+  return m !== null && Math.abs(Number(m[1])) <= 90 && Math.abs(Number(m[2])) <= 180;
+}, "expected 'lat,lon' in degrees");
+/** `selection.profile` values (src/overlay/selection/score.ts SELECTION_PROFILES). */
+export const SELECTION_PROFILE_VALUES = ['latency', 'cost', 'bandwidth', 'reliability'] as const;
 
 /** The pino levels accepted by `logLevel` (pino `lib/levels.js`, plus `silent`). */
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
@@ -191,6 +206,57 @@ export const CONFIG_TREE = {
       connectTimeoutMs: integer(8_000, 1_000, 60_000, { description: 'Deadline of one connection attempt (connect, discovery, subscription), ms; then it is cancelled and the device backs off.', restart: true }),
       queueFrames: integer(512, 16, 8_192, { description: 'Egress queue per central link, GATT values (one write-without-response each); overflow drops the packet.', restart: true }),
     },
+  },
+  // overlay discovery, directory, selection and peer hygiene (issue 6, part B; docs/overlay.md)
+  discovery: {
+    mdns: boolean(true, { description: 'Advertise this gateway with mDNS / DNS-SD and dial gateways found on the LAN (the lower peer ID dials). Needs gateway.enabled.', restart: true }),
+    serviceType: string('meshgate', z.string().regex(/^[a-z0-9][a-z0-9-]{0,14}$/), 'DNS-SD service name: 1..15 of a-z 0-9 - (RFC 6335)', {
+      description: 'DNS-SD service type: `meshgate` advertises and browses `_meshgate._tcp.local`. Gateways only find others with the same type.',
+      restart: true,
+    }),
+    interface: string('', z.union([z.literal(''), z.string().regex(/^\d{1,3}(\.\d{1,3}){3}$/)]), "an IPv4 address or ''", {
+      description: "IPv4 address of the interface for multicast ('' = the system default).",
+      restart: true,
+    }),
+    requeryMs: integer(30_000, 1_000, 3_600_000, { description: 'How often the mDNS browser re-queries the LAN, ms.', restart: true }),
+    maxDiscovered: integer(64, 1, 4096, { description: 'Most gateways tracked from mDNS; further ones are ignored (MG_ERR_DISCOVERY_FULL).', restart: true }),
+  },
+  directory: {
+    enabled: boolean(true, { description: 'Flood this gateway\'s signed advert over gateway links and keep a directory of the others\'.', restart: true }),
+    endpoints: stringList([], advertUrl, 'ws://, wss:// or https:// URLs', {
+      description: 'Endpoints other gateways may dial, put in the advert (at most 4 used). Empty: ws://<gateway.host>:<port>/meshgate when gateway.host is not a wildcard address, else none.',
+      restart: false,
+    }),
+    position: string('', position, "'lat,lon' in degrees or ''", { description: "This gateway's position for the advert, 'lat,lon' (WGS 84 degrees), or '' for none.", restart: false }),
+    fee: integer(0, 0, 1_000_000_000, { description: 'Fee advertised per MiB relayed, in the operator\'s smallest currency unit (0 = free).', restart: false }),
+    bandwidthBytesPerSec: integer(0, 0, 1_000_000_000_000, { description: 'Uplink bandwidth offered, advertised, bytes/s (0 = unknown).', restart: false }),
+    advertIntervalMs: integer(60_000, 5_000, 3_600_000, { description: 'How often this gateway floods a fresh advert, ms.', restart: false }),
+    advertLifetimeMs: integer(300_000, 15_000, 86_400_000, { description: 'Lifetime of this gateway\'s adverts (exp − iat), ms; must exceed advertIntervalMs.', restart: false }),
+    maxEntries: integer(1024, 16, 65_536, { description: 'Most adverts held in the directory; the one expiring first is evicted.', restart: true }),
+    maxHops: integer(8, 1, 64, { description: 'Most gateway hops an advert is flooded over.', restart: false }),
+    minReadvertMs: integer(2_000, 0, 3_600_000, { description: 'Smallest gap between two adverts of one gateway; quicker ones are dropped as a flood, ms.', restart: false }),
+    pingIntervalMs: integer(10_000, 1_000, 600_000, { description: 'How often RTT is measured on each gateway link with a dir.ping control message, ms.', restart: false }),
+  },
+  selection: {
+    enabled: boolean(false, { description: 'Choose uplinks from the directory by score and dial them (source `directory`).', restart: true }),
+    uplinks: integer(2, 1, 16, { description: 'How many uplink gateways to keep.', restart: false }),
+    profile: oneOf(SELECTION_PROFILE_VALUES, 'latency', { description: 'Preference profile of the selection score: latency, cost, bandwidth or reliability.', restart: false }),
+    marginPercent: integer(20, 0, 1000, { description: 'A candidate replaces an uplink only when its score is higher by this many percent (hysteresis margin).', restart: false }),
+    holdMs: integer(30_000, 0, 3_600_000, { description: '...and stays higher for this long, ms (hysteresis hold time).', restart: false }),
+    evaluateIntervalMs: integer(5_000, 500, 600_000, { description: 'How often the uplinks are re-evaluated, ms.', restart: false }),
+    connectTimeoutMs: integer(15_000, 1_000, 600_000, { description: 'A chosen uplink that has not linked within this time is set aside as unreachable for directory.advertLifetimeMs, ms.', restart: false }),
+  },
+  hygiene: {
+    enabled: boolean(true, { description: 'Peer hygiene: reputation, temporary bans, peer limits and IP-prefix diversity for gateway links.', restart: true }),
+    maxPeers: integer(64, 1, 4096, { description: 'Most gateway sessions, inbound and outbound together; more are refused (MG_ERR_PEER_LIMIT).', restart: false }),
+    maxOutbound: integer(8, 1, 1024, { description: 'Most dialled (outbound) gateway sessions; also the base of the prefix share.', restart: false }),
+    maxPrefixSharePercent: integer(25, 1, 100, { description: 'Largest share of the outbound slots one /16 (IPv4) or /48 (IPv6) may hold (eclipse resistance; at least one peer per prefix).', restart: false }),
+    exemptPrivate: boolean(true, { description: 'Exempt loopback, private and link-local addresses from the prefix rule (LAN gateways share a prefix).', restart: false }),
+    banThreshold: integer(100, 1, 1_000_000, { description: 'Reputation penalty score at which a peer or address is banned (bad signature 50, downgrade 100, invalid frame 10...).', restart: false }),
+    banMs: integer(600_000, 1_000, 604_800_000, { description: 'Length of a first ban, ms; doubled for each further ban.', restart: false }),
+    maxBanMs: integer(86_400_000, 1_000, 2_592_000_000, { description: 'Longest ban, ms.', restart: false }),
+    halfLifeMs: integer(900_000, 1_000, 604_800_000, { description: 'Half-life of a reputation penalty score, ms.', restart: false }),
+    maxTracked: integer(4096, 16, 1_000_000, { description: 'Most peers and addresses with a reputation entry; the best-behaved unbanned one is evicted first.', restart: true }),
   },
   qos: {
     enabled: boolean(true, { description: 'Put a QoS scheduler (token bucket, control/realtime/bulk classes, DRR, CoDel) in front of every link (docs/qos.md).', restart: true }),
@@ -314,7 +380,8 @@ const WILDCARD = new Set(['0.0.0.0', '::', '[::]']);
 /**
  * The zod v4 schema of the whole file (strict: unknown keys are errors; absent keys take
  * their defaults), with the cross-field rules: announceIntervalMinMs <= announceIntervalMaxMs,
- * and no two enabled listeners on the same non-zero port of overlapping addresses.
+ * directory.advertLifetimeMs > directory.advertIntervalMs, and no two enabled listeners on
+ * the same non-zero port of overlapping addresses.
  */
 export const CONFIG_SCHEMA = (buildSchema(CONFIG_TREE) as z.ZodType<GatewayConfig>).superRefine((cfg, ctx) => {
   if (cfg.mesh.announceIntervalMinMs > cfg.mesh.announceIntervalMaxMs) {
@@ -333,6 +400,14 @@ export const CONFIG_SCHEMA = (buildSchema(CONFIG_TREE) as z.ZodType<GatewayConfi
       path: ['ble', 'central', c.uartPort !== '' ? 'uartPort' : 'hciIndex'],
       message: 'the BLE central needs a controller of its own: with bleno and noble one controller cannot serve both roles (set ble.central.hciIndex or ble.central.uartPort)',
       params: { related: ['ble.peripheral.hciIndex', 'ble.peripheral.uartPort'] },
+    });
+  }
+  if (cfg.directory.advertLifetimeMs <= cfg.directory.advertIntervalMs) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['directory', 'advertLifetimeMs'],
+      message: `must be > directory.advertIntervalMs (${cfg.directory.advertIntervalMs}), or adverts lapse between refreshes; got ${cfg.directory.advertLifetimeMs}`,
+      params: { related: ['directory.advertIntervalMs'] },
     });
   }
   const on = LISTENERS.filter((l) => l.enabled(cfg)).map((l) => ({ name: l.name, host: cfg[l.name].host, port: cfg[l.name].port }));

@@ -222,6 +222,7 @@ export class Gateway {
         dialer: this.dialer,
         admission: this.admission,
         links: () => [...this.links.values()],
+        listenPorts: () => this.ports,
         module: <T extends GatewayModule>(name: string) => this.module<T>(name),
       };
       await m.start(ctx);
@@ -235,6 +236,7 @@ export class Gateway {
     }
     this.http = new StatusServer({ logger: this.logger.child({ component: 'http' }), getStatus: () => this.status() }, { host: cfg.http.host, port: cfg.http.port });
     await this.http.start();
+    this.events.emit('listening', this.ports);
   }
 
   private attach(raw: Link): void {

@@ -27,6 +27,8 @@ export interface GatewayEvents {
   'link-rtt': (e: { linkId: string; peerId: string | undefined; rttMs: number; at: number }) => void;
   /** Link quality measured by QoS or a link: delivery ratio 0..1, bytes/s, frames queued, sojourn ms. */
   'link-quality': (e: { linkId: string; deliveryRatio?: number; bandwidthBytesPerSec?: number; queueLength?: number; sojournMs?: number; at: number }) => void;
+  /** Every link adapter has started: listeners are bound (ports as in {@link GatewayModuleContext.listenPorts}). */
+  listening: (e: { http: number | undefined; lan: number | undefined; gateway: number | undefined }) => void;
 }
 
 /** Dialling gateways at run time (discovery, directory selection, config). */
@@ -58,6 +60,8 @@ export interface GatewayModuleContext {
   readonly admission: PeerAdmission;
   /** Open links as the engine sees them (after wrapLink). */
   links(): readonly Link[];
+  /** Bound listener ports (undefined until the adapters have started; see the `listening` event). */
+  listenPorts?(): { http: number | undefined; lan: number | undefined; gateway: number | undefined };
   /** Another configured module by name. */
   module<T extends GatewayModule>(name: string): T | undefined;
 }

@@ -6,12 +6,18 @@
 import type { GatewayConfig } from './config.js';
 import type { GatewayModule } from './module.js';
 import { BleModule } from './modules/ble-module.js';
+import { HygieneModule } from './modules/hygiene-module.js';
+import { DirectoryModule } from './modules/directory-module.js';
+import { DiscoveryModule } from './modules/discovery-module.js';
 import { QosModule } from './modules/qos-module.js';
 
 /** Build the configured modules (disabled ones are left out). */
 export function createModules(config: Readonly<GatewayConfig>): GatewayModule[] {
   const modules: GatewayModule[] = [];
+  if (config.hygiene.enabled) modules.push(new HygieneModule());
   if (config.ble.peripheral.enabled || config.ble.central.enabled) modules.push(new BleModule());
+  if (config.directory.enabled) modules.push(new DirectoryModule());
+  if (config.discovery.mdns && config.gateway.enabled) modules.push(new DiscoveryModule());
   if (config.qos.enabled) modules.push(new QosModule());
   return modules;
 }

@@ -28,7 +28,8 @@ export interface GatewayProcess {
 export async function startGateway(name: string, extraArgs: string[] = [], env: Record<string, string> = {}): Promise<GatewayProcess> {
   const stateDir = mkdtempSync(join(tmpdir(), `meshgate-${name}-`));
   const args = [CLI, 'start', '--state-dir', stateDir, '--nickname', name, '--http-host', '127.0.0.1', '--http-port', '0', '--lan-host', '127.0.0.1', '--lan-port', '0', '--gateway-host', '127.0.0.1', '--gateway-port', '0', '--clock-source', 'synced', ...extraArgs];
-  const proc = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  // mDNS discovery off unless a test asks for it: parallel tests must not find each other's gateways
+  const proc = spawn(process.execPath, args, { env: { ...process.env, MESHGATE_DISCOVERY_MDNS: 'false', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   const logs: string[] = [];
   let buf = '';
   const ready = new Promise<any>((resolve, reject) => {
