@@ -145,7 +145,7 @@ test('status carries per-link rate, measured bytes/s, queue depth, sojourn p99 a
   gw.module.stop();
 });
 
-test('group and per-peer caps: links that share a bucket share its rate', () => {
+test('group and per-peer caps: links that share a bucket share its rate', async () => {
   const clock = new ManualClock();
   const gw = startQos(clock, { 'qos-peer-rate-bytes-per-sec': '1000', 'qos-group-uplink-rate-bytes-per-sec': '1500', 'qos-gateway-burst-bytes': '1000', 'qos-lan-burst-bytes': '1000', 'qos-aimd': 'false' });
   // two gateway links to the same peer share its 1,000 B/s; all gateway links share the 1,500 B/s uplink
@@ -174,5 +174,10 @@ test('group and per-peer caps: links that share a bucket share its rate', () => 
   clock.advance(5_000);
   assert.ok(bytes(phone) <= 1000 * 5 + 1000 + 250, `phone capped: ${bytes(phone)}`);
   assert.equal((gw.module.status() as { peerCaps: number }).peerCaps, 3);
+  // a peer bucket lives as long as a link to that peer
+  await l1.close();
+  assert.equal((gw.module.status() as { peerCaps: number }).peerCaps, 3, 'gw2 still uses peer 1');
+  await l2.close();
+  assert.equal((gw.module.status() as { peerCaps: number }).peerCaps, 2);
   gw.module.stop();
 });

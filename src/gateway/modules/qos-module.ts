@@ -10,6 +10,7 @@
  *   grant is reported to peer admission as `ignored-backpressure` (at most every 10 s).
  * Status: /api/status → modules.qos (docs/status-api.md).
  */
+import { randomBytes } from 'node:crypto';
 import type { Link } from '../../ports/link.js';
 import type { TimerHandle } from '../../ports/clock.js';
 import type { GatewayModule, GatewayModuleContext } from '../module.js';
@@ -18,7 +19,6 @@ import { CreditLedger, parseCreditGrant } from '../../qos/credit.js';
 import { TokenBucket } from '../../qos/token-bucket.js';
 import type { LinkShaperInit } from '../../qos/link-shaper.js';
 import { QosLink } from './qos-link.js';
-import { randomBytes } from 'node:crypto';
 import { fragmentForLink } from '../../links/ble/ble-fragmenter.js';
 
 /** Smallest GATT value size worth pre-fragmenting for (below it the MTU is not settled yet). */
@@ -40,8 +40,9 @@ export const QOS_TICK_MS = 250;
 export const BACKPRESSURE_REPORT_MS = 10_000;
 /** Sender → ingress link entries remembered (oldest forgotten first). */
 export const MAX_INGRESS_ENTRIES = 4_096;
-/** Trust-tier cache entries and their lifetime, ms. */
+/** Trust-tier cache entries (oldest forgotten first). */
 export const MAX_TIER_ENTRIES = 4_096;
+/** How long a cached trust tier is used before it is looked up again, ms. */
 export const TIER_TTL_MS = 1_000;
 
 interface Entry {
@@ -139,7 +140,7 @@ export class QosModule implements GatewayModule {
     this.entries.set(link.id, entry);
     this.applyBuckets(entry);
     link.on('frame', (frame) => this.onInbound(entry, frame));
-    link.on('close', () => this.entries.delete(link.id));
+    link.on('close', () => this.forget(entry));
     return wrapped;
   }
 
@@ -176,6 +177,13 @@ export class QosModule implements GatewayModule {
       buckets.push(b);
     }
     e.link.shaper.setSharedBuckets(buckets);
+  }
+
+  /** A link closed: drop its entry, and its peer bucket when no other link uses it (the map stays bounded by open links). */
+  private forget(e: Entry): void {
+    if (this.entries.get(e.link.id) === e) this.entries.delete(e.link.id);
+    const peer = e.peerId;
+    if (peer !== undefined && ![...this.entries.values()].some((x) => x.peerId === peer)) this.peerBuckets.delete(peer);
   }
 
   private onPeer(kind: string, peerId: string, directLinkId: string | null): void {
