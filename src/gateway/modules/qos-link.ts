@@ -6,6 +6,7 @@
  * added to `stats().drops`.
  */
 import { MeshgateError } from '../../errors.js';
+import { encodeControl } from '../../links/base-link.js';
 import type { Clock } from '../../ports/clock.js';
 import type { ControlMessage, Link, LinkEvents, LinkKind, LinkStats } from '../../ports/link.js';
 import { classifyControl, type FrameClassification } from '../../qos/classes.js';
@@ -114,12 +115,9 @@ export class QosLink implements Link {
   sendControl(msg: ControlMessage): boolean {
     if (!this.inner.isOpen) throw new MeshgateError('MG_ERR_LINK_CLOSED', `link ${this.id} is closed`);
     if (!this.inner.isGatewayLink) return this.inner.sendControl(msg);
-    let bytes: number;
-    try {
-      bytes = Buffer.byteLength(JSON.stringify({ t: msg.type, b: msg.body ?? null }) ?? '', 'utf8');
-    } catch {
-      return this.inner.sendControl(msg);
-    }
+    const encoded = encodeControl(msg);
+    if (encoded === undefined) return this.inner.sendControl(msg); // refused and counted MG_ERR_CONTROL_MALFORMED there
+    const bytes = Buffer.byteLength(encoded, 'utf8');
     const c = classifyControl(msg.type, bytes);
     this.shaper.enqueue({ kind: 'control', msg }, { cls: c.cls, flowKey: c.flowKey, bytes: Math.max(1, bytes), aqm: false });
     return true;
