@@ -256,8 +256,12 @@ export class QosModule implements GatewayModule {
           ctx.admission.report({ peerId: e.link.remotePeerId, address: e.link.remoteAddress, offence: 'ignored-backpressure', detail: `${e.ledger.overshootBytes()} bytes over the credit grant` });
           ctx.logger.info({ link: e.link.id, peer: e.link.remotePeerId, code: 'MG_ERR_QOS_BACKPRESSURE_IGNORED' }, 'gateway ignored backpressure');
         }
-        const g = e.ledger.nextGrant(e.paused);
-        if (g && ctx.control.send(e.link.id, 'credit', g)) this.counters.creditSent++;
+        // one first grant to every gateway; more only to those that answer with credit (so a
+        // gateway without QoS sees one unknown control type, not one per quarter window)
+        if (e.speaksCredit || e.ledger.grantedBytes === undefined) {
+          const g = e.ledger.nextGrant(e.paused);
+          if (g && ctx.control.send(e.link.id, 'credit', g)) this.counters.creditSent++;
+        }
       }
       if (this.ticks % 4 === 0) {
         const snap = e.link.shaper;
