@@ -80,6 +80,19 @@ export const ERROR_CODES = {
   MG_ERR_BLE_CONNECT_FAILED: { area: 'ble', description: 'A central-role connection failed (connect, service discovery, missing characteristic or subscription); the device is retried after a back-off.' },
   MG_ERR_BLE_GATT_OP_FAILED: { area: 'ble', description: 'A GATT notification or write-without-response failed on a BLE link; the link was closed.' },
   MG_ERR_BLE_RSSI_FLOOR: { area: 'ble', description: 'A scanned bitchat device was weaker than ble.central.rssiFloorDbm; it was not connected.' },
+  // routing: the routing engine (issue 4, src/routing, docs/routing.md)
+  MG_ERR_ROUTING_BAD_EDGE: { area: 'routing', description: 'A topology edge names an unknown node or has a cost that is not a positive finite number.' },
+  MG_ERR_ROUTING_BAD_ARGUMENT: { area: 'routing', description: 'A routing function was called with an invalid argument (multipath k, mobility speeds, geohash, pheromone gamma).' },
+  MG_ERR_ROUTING_TABLE_FULL: { area: 'routing', description: 'The topology reached its node or edge bound; the new fact was dropped (nodes: least recently seen evicted).' },
+  MG_ERR_LSA_MALFORMED: { area: 'routing', description: 'A link-state advert is truncated, has a bad version, too many links or out-of-range values; it was dropped.' },
+  MG_ERR_LSA_BAD_SIGNATURE: { area: 'routing', description: "A link-state advert's origin does not match its Noise key, its signature does not verify, or its signing key differs from the pinned one; it was dropped." },
+  MG_ERR_ROUTING_STATUS_UNAVAILABLE: { area: 'routing', description: '`meshgate routes` could not read /api/status, or the gateway runs without the routing module.' },
+  MG_ERR_LSA_STALE: { area: 'routing', description: 'A link-state advert is not newer than the one held for its origin (duplicate or replay); it was not flooded further.' },
+  // detection: failure detection and resilience (src/detection, docs/detection.md)
+  MG_ERR_DETECTOR_CONFIG: { area: 'detection', description: 'A failure-detector parameter is invalid (threshold <= 0, sample size < 1, min std deviation <= 0, negative pause, suspicion min > max).' },
+  MG_ERR_FAILOVER_OVERFLOW: { area: 'detection', description: 'The failover retention buffer of a gateway link was full; its oldest retained frame was forgotten.' },
+  MG_ERR_FAILOVER_NO_ROUTE: { area: 'detection', description: 'A frame retained for failover could not be re-sent: no other open gateway link.' },
+  MG_ERR_PEER_DOWN: { area: 'detection', description: 'A gateway link was closed because its remote gateway was declared down by the failure detector.' },
   // --- bandwidth QoS (issue 7, src/qos, src/gateway/modules/qos-module.ts) ---
   MG_ERR_QOS_AQM_DROP: { area: 'qos', description: 'CoDel dropped a queued frame whose sojourn time stayed above target for an interval (RFC 8289); counted per link and class.' },
   MG_ERR_QOS_FLOW_OVERFLOW: { area: 'qos', description: "A flow exceeded its per-flow byte or unit cap on an egress link; that flow's oldest unit was dropped." },

@@ -9,6 +9,7 @@ import { registerStartCommand } from './start-command.js';
 import { registerPacketCommands } from './packet-commands.js';
 import { registerIdentityCommand } from './identity-command.js';
 import { registerPhoneCommand } from './phone-command.js';
+import { registerRoutesCommand } from './routes-command.js';
 import { MESHGATE_VERSION } from '../gateway/gateway.js';
 
 export function buildProgram(): Command {
@@ -22,6 +23,7 @@ export function buildProgram(): Command {
   registerIdentityCommand(program);
   registerPacketCommands(program);
   registerPhoneCommand(program);
+  registerRoutesCommand(program);
   return program;
 }
 

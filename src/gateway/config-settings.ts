@@ -113,6 +113,9 @@ export const CONFIG_VERSION = 1;
  * announce intervals), LAN frames 66,047 bytes (4-byte length framing, §8: a maximal
  * 65,535-byte v1 payload plus 512 bytes for header, IDs, route and signature).
  */
+/** Routing algorithm choices (src/routing/hybrid.ts). */
+const ROUTING_ALGORITHM_CHOICES = ['hybrid', 'dijkstra', 'multipath', 'gpsr', 'aco', 'flood'] as const;
+
 export const CONFIG_TREE = {
   version: spec<typeof CONFIG_VERSION>('integer', z.literal(CONFIG_VERSION), CONFIG_VERSION, `integer ${CONFIG_VERSION}`, {
     description: 'Configuration file format version; older files are migrated forward on load.',
@@ -257,6 +260,65 @@ export const CONFIG_TREE = {
     maxBanMs: integer(86_400_000, 1_000, 2_592_000_000, { description: 'Longest ban, ms.', restart: false }),
     halfLifeMs: integer(900_000, 1_000, 604_800_000, { description: 'Half-life of a reputation penalty score, ms.', restart: false }),
     maxTracked: integer(4096, 16, 1_000_000, { description: 'Most peers and addresses with a reputation entry; the best-behaved unbanned one is evicted first.', restart: true }),
+  },
+  routing: {
+    enabled: boolean(true, { description: 'Run the routing engine (docs/routing.md): directed packets go along computed routes instead of flooding.', restart: true }),
+    algorithm: oneOf(ROUTING_ALGORITHM_CHOICES, 'hybrid', {
+      description: 'Routing algorithm for every destination, or hybrid (per destination by link-state and position freshness and observed delivery; docs/routing.md).',
+      restart: true,
+    }),
+    latitude: string('', z.string().regex(/^$|^-?(90(\.0+)?|[1-8]?\d(\.\d+)?)$/), 'empty or decimal degrees -90..90', {
+      description: "This gateway's latitude, decimal degrees (empty = unknown; used by geographic routing and geohash scoping).",
+      restart: true,
+    }),
+    longitude: string('', z.string().regex(/^$|^-?(180(\.0+)?|(1[0-7]\d|[1-9]?\d)(\.\d+)?)$/), 'empty or decimal degrees -180..180', {
+      description: "This gateway's longitude, decimal degrees (empty = unknown).",
+      restart: true,
+    }),
+    coverageM: integer(200, 0, 100_000, { description: 'Radius around this gateway it serves for geohash-scoped traffic, metres.', restart: true }),
+    lsaIntervalMs: integer(30_000, 1_000, 3_600_000, { description: 'Interval between our link-state adverts (and RTT probes) to other gateways, ms.', restart: true }),
+    lsaHoldMs: integer(120_000, 3_000, 86_400_000, { description: 'Hold time of our adverts and measured links: receivers drop them this long after receipt, ms (use >= 3 x lsaIntervalMs).', restart: true }),
+    recomputeDelayMs: integer(100, 0, 60_000, { description: 'Debounce between a topology change and the route recomputation, ms.', restart: true }),
+    multipathK: integer(3, 1, 8, { description: 'Link-disjoint paths used by multipath routing.', restart: true }),
+    maxNodes: integer(10_000, 16, 1_000_000, { description: 'Topology nodes kept (least recently seen evicted).', restart: true }),
+    maxLinkStateAgeMs: integer(90_000, 1_000, 86_400_000, { description: 'Hybrid: link state older than this is stale, ms.', restart: true }),
+    maxPositionAgeMs: integer(30_000, 1_000, 86_400_000, { description: 'Hybrid and GPSR: positions older than this (after dead reckoning) are stale, ms.', restart: true }),
+    minDeliveryPercent: integer(90, 0, 100, { description: 'Hybrid: below this observed delivery ratio, percent, single-path routing gives way to multipath or geographic.', restart: true }),
+    weights: {
+      etx: integer(100, 0, 10_000, { description: 'Link metric weight of the ETX term, percent (100 = 1.0).', restart: true }),
+      latency: integer(100, 0, 10_000, { description: 'Link metric weight of one-way latency (RTT/2), percent.', restart: true }),
+      size: integer(100, 0, 10_000, { description: 'Link metric weight of the ETT (packet size over bandwidth) term, percent.', restart: true }),
+      jitter: integer(50, 0, 10_000, { description: 'Link metric weight of jitter, percent.', restart: true }),
+      queue: integer(100, 0, 10_000, { description: 'Link metric weight of the queue drain term, percent.', restart: true }),
+    },
+  },
+  // failure detection and resilience (docs/detection.md); Akka / memberlist defaults cited there
+  detection: {
+    enabled: boolean(true, { description: 'Run failure detection: phi accrual detectors for phones, gateways and gateway links, gateway pings, failover, route hold-down, partitions and health scores.', restart: true }),
+    threshold: integer(8, 1, 100, { description: 'Phi at or above which a peer or link is suspected (Akka default 8).', restart: true }),
+    maxSampleSize: integer(1000, 1, 100_000, { description: 'Heartbeat intervals kept per detector (Akka default 1000).', restart: true }),
+    minStdDeviationMs: integer(100, 1, 600_000, { description: 'Lower bound of the interval standard deviation used by phi, ms (Akka default 100).', restart: true }),
+    pingIntervalMs: integer(1000, 50, 600_000, { description: 'Gateway-link ping interval, ms; also the first heartbeat estimate of gateways and gateway links.', restart: true }),
+    pingTimeoutMs: integer(2000, 50, 600_000, { description: 'A ping or indirect probe without an answer after this long has failed, ms (scaled by local awareness).', restart: true }),
+    gatewayPauseMs: integer(3000, 0, 600_000, { description: 'Acceptable heartbeat pause of gateways and gateway links, ms (Akka default 3000).', restart: true }),
+    phoneIntervalMs: integer(20_000, 100, 3_600_000, { description: "A phone's expected heartbeat interval (announces every 15-30 s, bitchat-spec.md §3), ms: its first heartbeat estimate.", restart: true }),
+    phonePauseMs: integer(5_000, 0, 3_600_000, { description: 'Acceptable heartbeat pause of phones, ms (bench/detection: 5 s gives the same false suspicions as 10 s on its traces, 5 s sooner).', restart: true }),
+    indirectProbes: integer(3, 0, 16, { description: 'Gateways asked to probe a suspected gateway (SWIM k; memberlist default 3).', restart: true }),
+    suspicionMinMs: integer(2000, 10, 3_600_000, { description: 'Shortest suspicion before a suspect is declared down (all confirmations in), ms.', restart: true }),
+    suspicionMaxMs: integer(6000, 10, 3_600_000, { description: 'Longest suspicion (no confirmations), ms (>= suspicionMinMs; memberlist uses 6 x min).', restart: true }),
+    checkIntervalMs: integer(250, 10, 60_000, { description: 'How often every detector is evaluated, ms.', restart: true }),
+    holdTimeMs: integer(30_000, 0, 3_600_000, { description: 'Route hold-down: a route changes at most once per hold time unless its hop fails, and a link must be up this long to win a route back, ms.', restart: true }),
+    failoverRetainMs: integer(10_000, 100, 600_000, { description: 'Directed frames sent on a gateway link are kept until the neighbour acknowledges them (a pong) and for at least this long, and re-sent through another gateway link if that link or its gateway goes down, ms.', restart: true }),
+    failoverMaxFrames: integer(1024, 1, 100_000, { description: 'Frames retained for failover per gateway link (oldest forgotten when full).', restart: true }),
+    topologyIntervalMs: integer(5000, 100, 600_000, { description: 'How often this gateway floods its topology record (neighbours, phones, dial URLs), ms; records expire after 3 intervals.', restart: true }),
+    maxMonitoredPeers: integer(10_000, 16, 1_000_000, { description: 'Peers and links monitored at once (the one silent longest is evicted when full).', restart: true }),
+    eventsCapacity: integer(256, 8, 100_000, { description: 'Detection events (state changes, route changes, partitions, recoveries) kept for /api/status.', restart: true }),
+    healthWarningBelow: integer(70, 1, 100, { description: 'Health scores below this are `warning`.', restart: false }),
+    healthCriticalBelow: integer(40, 0, 100, { description: 'Health scores below this are `critical` (<= healthWarningBelow).', restart: false }),
+    routePolicy: oneOf(['auto', 'on', 'off'] as const, 'auto', {
+      description: "Install detection's failover route choice as the mesh route policy: auto = only when no routing module runs; on; off (choice kept on status only).",
+      restart: true,
+    }),
   },
   qos: {
     enabled: boolean(true, { description: 'Put a QoS scheduler (token bucket, control/realtime/bulk classes, DRR, CoDel) in front of every link (docs/qos.md).', restart: true }),
@@ -409,6 +471,13 @@ export const CONFIG_SCHEMA = (buildSchema(CONFIG_TREE) as z.ZodType<GatewayConfi
       message: `must be > directory.advertIntervalMs (${cfg.directory.advertIntervalMs}), or adverts lapse between refreshes; got ${cfg.directory.advertLifetimeMs}`,
       params: { related: ['directory.advertIntervalMs'] },
     });
+  }
+  const d = cfg.detection;
+  if (d.suspicionMinMs > d.suspicionMaxMs) {
+    ctx.addIssue({ code: 'custom', path: ['detection', 'suspicionMinMs'], message: `must be <= detection.suspicionMaxMs (${d.suspicionMaxMs}), got ${d.suspicionMinMs}`, params: { related: ['detection.suspicionMaxMs'] } });
+  }
+  if (d.healthCriticalBelow > d.healthWarningBelow) {
+    ctx.addIssue({ code: 'custom', path: ['detection', 'healthCriticalBelow'], message: `must be <= detection.healthWarningBelow (${d.healthWarningBelow}), got ${d.healthCriticalBelow}`, params: { related: ['detection.healthWarningBelow'] } });
   }
   const on = LISTENERS.filter((l) => l.enabled(cfg)).map((l) => ({ name: l.name, host: cfg[l.name].host, port: cfg[l.name].port }));
   for (let i = 0; i < on.length; i++) {

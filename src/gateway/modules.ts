@@ -9,6 +9,8 @@ import { BleModule } from './modules/ble-module.js';
 import { HygieneModule } from './modules/hygiene-module.js';
 import { DirectoryModule } from './modules/directory-module.js';
 import { DiscoveryModule } from './modules/discovery-module.js';
+import { RoutingModule } from './modules/routing-module.js';
+import { DetectionModule } from './modules/detection-module.js';
 import { QosModule } from './modules/qos-module.js';
 
 /** Build the configured modules (disabled ones are left out). */
@@ -18,6 +20,8 @@ export function createModules(config: Readonly<GatewayConfig>): GatewayModule[] 
   if (config.ble.peripheral.enabled || config.ble.central.enabled) modules.push(new BleModule());
   if (config.directory.enabled) modules.push(new DirectoryModule());
   if (config.discovery.mdns && config.gateway.enabled) modules.push(new DiscoveryModule());
+  if (config.routing.enabled) modules.push(new RoutingModule(config));
+  if (config.detection.enabled) modules.push(new DetectionModule());
   if (config.qos.enabled) modules.push(new QosModule());
   return modules;
 }

@@ -41,6 +41,28 @@ function render(v, depth) {
   }
   return '<table><tbody>' + Object.entries(v).map(([k, x]) => row([esc(k), render(x, depth + 1)])).join('') + '</tbody></table>';
 }
+// dedicated renderers for modules whose generic rendering is unreadable
+const lvl = (h) => h ? '<span class="' + (h.level === 'ok' ? 'ok' : 'bad') + '">' + h.score + ' ' + esc(h.level) + '</span>' : '';
+const st = (x) => '<span class="' + (x === 'alive' ? 'ok' : 'bad') + '">' + esc(x) + '</span>';
+const RENDERERS = {
+  detection(d) {
+    const members = [...d.gateways, ...d.links, ...d.phones].map((m) => row([esc(m.kind), '<code>' + esc(m.id) + '</code>', st(m.state), m.phi, m.meanIntervalMs + ' ± ' + m.stdDeviationMs, m.rttMs ?? '', m.incarnation, ago(m.lastHeartbeat), m.suspicionRemainingMs ?? ''])).join('');
+    const health = (d.health.links || []).map((h) => row(['<code>' + esc(h.linkId) + '</code>', lvl(h), esc(Object.entries(h.factors).map(([k, v]) => k + ' ' + v).join(', '))])).join('');
+    const routes = d.routes.map((r) => row(['<code>' + esc(r.destination) + '</code>', '<code>' + esc(r.linkId ?? 'withdrawn') + '</code>', r.cost === null ? '' : Math.round(r.cost), r.changes, ago(r.changedAt)])).join('');
+    const events = d.events.slice(0, 20).map((e) => row([ago(e.at), esc(e.type), esc(Object.entries(e).filter(([k]) => k !== 'type' && k !== 'at').map(([k, v]) => k + '=' + (Array.isArray(v) ? v.join('/') : v)).join(' '))])).join('');
+    return '<table><tbody>' +
+      row(['gateway health', lvl(d.health.gateway) + ' (' + esc(Object.entries(d.health.gateway?.factors || {}).map(([k, v]) => k + ' ' + v).join(', ')) + ')']) +
+      row(['self', '<code>' + esc(d.self.peerId) + '</code> incarnation ' + d.self.incarnation + ', awareness ' + d.awareness.score + '/' + (d.awareness.max - 1)]) +
+      row(['partition', d.partition.partitioned ? '<span class="bad">partitioned: ' + esc(d.partition.unreachable.join(', ')) + '</span>' : '<span class="ok">none</span> (' + d.partition.knownGateways + ' gateways known)']) +
+      row(['failover', 'resent ' + d.failover.resent + ', diverted ' + d.failover.diverted + ', held ' + d.failover.held + ', no route ' + d.failover.noRoute]) +
+      row(['thresholds', esc(Object.entries(d.thresholds).map(([k, v]) => k + ' ' + v).join(', '))]) +
+      '</tbody></table>' +
+      '<h3>Monitored</h3><table><thead><tr><th>kind</th><th>id</th><th>state</th><th>phi</th><th>interval ms</th><th>RTT ms</th><th>inc.</th><th>last heartbeat</th><th>suspicion left ms</th></tr></thead><tbody>' + members + '</tbody></table>' +
+      '<h3>Link health</h3><table><thead><tr><th>link</th><th>score</th><th>factors</th></tr></thead><tbody>' + health + '</tbody></table>' +
+      '<h3>Routes (hold-down)</h3><table><thead><tr><th>destination gateway</th><th>first hop</th><th>cost</th><th>changes</th><th>changed</th></tr></thead><tbody>' + routes + '</tbody></table>' +
+      '<h3>Recent events</h3><table><thead><tr><th>when</th><th>event</th><th>detail</th></tr></thead><tbody>' + events + '</tbody></table>';
+  },
+};
 const fmtDrops = (d) => Object.entries(d || {}).map(([k, v]) => esc(k) + ': ' + v).join('<br>');
 async function refresh() {
   try {
@@ -57,7 +79,7 @@ async function refresh() {
     document.getElementById('links').innerHTML = s.links.map((l) => row([esc(l.id), esc(l.kind) + (l.isGatewayLink ? ' (gateway ' + esc(l.remotePeerId) + ')' : ''), esc(l.remoteAddress), l.framesIn + ' / ' + l.framesOut, l.bytesIn + ' / ' + l.bytesOut, fmtDrops(l.drops)])).join('');
     document.getElementById('peers').innerHTML = s.peers.map((p) => row(['<code>' + esc(p.peerId) + '</code>', esc(p.nickname), ago(p.lastSeen), esc(p.directLinkId || p.viaLinkId), p.hops])).join('');
     document.getElementById('drops').innerHTML = Object.entries(s.drops).map(([k, v]) => row([esc(k), v])).join('');
-    document.getElementById('modules').innerHTML = Object.entries(s.modules || {}).map(([name, m]) => '<h2>' + esc(name) + '</h2>' + render(m, 0)).join('');
+    document.getElementById('modules').innerHTML = Object.entries(s.modules || {}).map(([name, m]) => '<h2>' + esc(name) + '</h2>' + (RENDERERS[name] || ((x) => render(x, 0)))(m)).join('');
   } catch (e) { document.getElementById('err').textContent = 'status unavailable: ' + e; }
 }
 refresh(); setInterval(refresh, 2000);
