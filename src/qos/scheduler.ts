@@ -304,6 +304,16 @@ export class QosScheduler<P> {
     return this.classes.map((c) => ({ ...c.stats, queuedUnits: c.units, queuedBytes: c.bytes, drops: { ...c.stats.drops } })) as [ClassStats, ClassStats, ClassStats];
   }
 
+  /** Age of the oldest queued unit, ms (0 when empty). O(flows): for once-a-second telemetry. */
+  oldestSojournMs(): number {
+    let oldest = Number.POSITIVE_INFINITY;
+    for (const f of this.flows.values()) {
+      const u = f.peek();
+      if (u && u.enqueuedAt < oldest) oldest = u.enqueuedAt;
+    }
+    return oldest === Number.POSITIVE_INFINITY ? 0 : this.clock.now() - oldest;
+  }
+
   /** Number of flows with queued units. */
   get flowCount(): number {
     return this.flows.size;

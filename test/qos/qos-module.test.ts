@@ -127,8 +127,8 @@ test('BLE: once a fragment is dropped, the rest of its packet is dropped unsent 
 test('status carries per-link rate, measured bytes/s, queue depth, sojourn p99 and drops per class; link-quality events', () => {
   const clock = new ManualClock();
   const gw = startQos(clock, { 'qos-lan-rate-bytes-per-sec': '2000', 'qos-lan-burst-bytes': '1500' });
-  const quality: number[] = [];
-  gw.ctx.events.on('link-quality', (e) => quality.push(e.bandwidthBytesPerSec ?? -1));
+  const quality: Array<{ bw: number | undefined; q: number | undefined; s: number | undefined }> = [];
+  gw.ctx.events.on('link-quality', (e) => quality.push({ bw: e.bandwidthBytesPerSec, q: e.queueLength, s: e.sojournMs }));
   const l = new FakeLink('lan#1', clock);
   const w = gw.attach(l);
   for (let i = 0; i < 10; i++) w.send(frameOf(500, MessageType.FILE_TRANSFER, 1));
@@ -141,7 +141,9 @@ test('status carries per-link rate, measured bytes/s, queue depth, sojourn p99 a
   assert.equal(s.details.classes.bulk.sentBytes, 500 * s.details.classes.bulk.sentUnits);
   assert.equal(s.details.classes.bulk.queuedUnits + s.details.classes.bulk.sentUnits, 10, 'every unit is queued or sent (none dropped)');
   assert.equal(s.queueBytes, 500 * s.details.classes.bulk.queuedUnits);
-  assert.ok(quality.length > 0 && quality.some((q) => q > 0));
+  assert.ok(quality.length > 0, 'link-quality emitted');
+  assert.equal(quality[0].bw, 2000, 'capacity = the shaped rate');
+  assert.ok(quality[0].q !== undefined && quality[0].q > 0 && quality[0].s !== undefined && quality[0].s > 0, JSON.stringify(quality[0]));
   gw.module.stop();
 });
 

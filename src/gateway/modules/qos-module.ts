@@ -264,12 +264,15 @@ export class QosModule implements GatewayModule {
         }
       }
       if (this.ticks % 4 === 0) {
-        const snap = e.link.shaper;
+        // capacity for routing's ETT: the shaped (AIMD-adapted) rate; unshaped links have no
+        // known capacity (measured throughput is demand, not capacity), so none is given
+        const sh = e.link.shaper;
+        const rate = sh.rateBytesPerSec;
         ctx.events.emit('link-quality', {
           linkId: e.link.id,
-          bandwidthBytesPerSec: snap.sent.bytesPerSec(now, 1),
-          queueLength: snap.scheduler.queuedUnits,
-          sojournMs: snap.driverSojournMs(),
+          ...(rate > 0 ? { bandwidthBytesPerSec: rate } : {}),
+          queueLength: sh.scheduler.queuedUnits,
+          sojournMs: Math.max(sh.scheduler.oldestSojournMs(), sh.driverSojournMs()),
           at: now,
         });
       }
