@@ -10,6 +10,7 @@ import { registerPacketCommands } from './packet-commands.js';
 import { registerIdentityCommand } from './identity-command.js';
 import { registerPhoneCommand } from './phone-command.js';
 import { registerRoutesCommand } from './routes-command.js';
+import { registerLedgerCommand } from './ledger-command.js';
 import { MESHGATE_VERSION } from '../gateway/gateway.js';
 
 export function buildProgram(): Command {
@@ -24,6 +25,7 @@ export function buildProgram(): Command {
   registerPacketCommands(program);
   registerPhoneCommand(program);
   registerRoutesCommand(program);
+  registerLedgerCommand(program);
   return program;
 }
 

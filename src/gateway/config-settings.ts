@@ -316,9 +316,27 @@ export const CONFIG_TREE = {
     healthWarningBelow: integer(70, 1, 100, { description: 'Health scores below this are `warning`.', restart: false }),
     healthCriticalBelow: integer(40, 0, 100, { description: 'Health scores below this are `critical` (<= healthWarningBelow).', restart: false }),
     routePolicy: oneOf(['auto', 'on', 'off'] as const, 'auto', {
-      description: "Install detection's failover route choice as the mesh route policy: auto = only when no routing module runs; on; off (choice kept on status only).",
+      description: "Install detection's failover route choice as the mesh route policy: auto = only when no routing module runs (with routing, hold-down decides among routing's first hops and routing's policy forwards on the held route); on = always, with detection's own candidates; off = never (choice kept on status only; with routing as auto).",
       restart: true,
     }),
+  },
+  // ledger: proof-of-relay receipts, ledger batches and rewards (docs/ledger.md)
+  ledger: {
+    enabled: boolean(true, { description: 'Run the proof-of-relay ledger: sign receipts for packets other gateways hand us, and credit receipts for packets we hand them.', restart: true }),
+    epochMs: integer(3_600_000, 1_000, 604_800_000, { description: 'Epoch length, ms; epoch = floor(time / epochMs), so gateways agree without talking. Credits, caps and exports are per epoch.', restart: true }),
+    receiptBatchDelayMs: integer(500, 0, 60_000, { description: 'Longest wait before receipts for one relayer go out as a signed batch, ms (0 = one batch per receipt).', restart: false }),
+    receiptBatchMax: integer(256, 1, 512, { description: 'Receipts per signed batch; a full batch goes out at once.', restart: false }),
+    ledgerBatchMax: integer(1_024, 1, 65_536, { description: 'Credited receipts per sealed ledger batch (one Merkle root, one signature, chained to the previous header).', restart: false }),
+    ledgerBatchIntervalMs: integer(10_000, 100, 3_600_000, { description: 'How often credited receipts are sealed into a ledger batch, ms (also at every epoch end and on stop).', restart: false }),
+    capPerPair: integer(100_000, 0, 1_000_000_000_000, { description: 'Most credit per (origin, recipient) pair per epoch, milli-units (1 unit = 1000; the base fee is 1 unit per message).', restart: false }),
+    capPerEpoch: integer(100_000_000, 0, 1_000_000_000_000, { description: 'Most credit per epoch in total, milli-units.', restart: false }),
+    newIdentityAgeMs: integer(86_400_000, 0, 31_536_000_000, { description: 'Identities first seen less than this long ago are new: a new relayer earns 10 %; a receipt with two new parties earns nothing (self-relay). 0 disables.', restart: false }),
+    latencyGoodMs: integer(1_000, 0, 3_600_000, { description: 'Latency (measured by the signer) at or below which the latency half of the performance bonus is full, ms.', restart: false }),
+    latencyBadMs: integer(10_000, 1, 3_600_000, { description: 'Latency at or above which the latency half of the bonus is 0, ms (linear between; > latencyGoodMs).', restart: false }),
+    maxSentRecords: integer(100_000, 1_000, 10_000_000, { description: 'Packets handed to gateways remembered for matching receipts (oldest dropped beyond this or after two epochs).', restart: false }),
+    maxUnackedBatches: integer(64, 1, 4_096, { description: 'Issued receipt batches per relayer kept for re-sending until acknowledged (oldest abandoned beyond this).', restart: false }),
+    retainEpochs: integer(168, 1, 100_000, { description: 'Epochs of receipts, ledger batches and issued batches kept for export; older ones are deleted at epoch end.', restart: false }),
+    auditSample: integer(64, 0, 1_000_000, { description: 'Receipts the gateway samples when it audits its own export at each epoch end (0 = full audit).', restart: false }),
   },
   qos: {
     enabled: boolean(true, { description: 'Put a QoS scheduler (token bucket, control/realtime/bulk classes, DRR, CoDel) in front of every link (docs/qos.md).', restart: true }),
@@ -478,6 +496,14 @@ export const CONFIG_SCHEMA = (buildSchema(CONFIG_TREE) as z.ZodType<GatewayConfi
   }
   if (d.healthCriticalBelow > d.healthWarningBelow) {
     ctx.addIssue({ code: 'custom', path: ['detection', 'healthCriticalBelow'], message: `must be <= detection.healthWarningBelow (${d.healthWarningBelow}), got ${d.healthCriticalBelow}`, params: { related: ['detection.healthWarningBelow'] } });
+  }
+  if (cfg.ledger.latencyBadMs <= cfg.ledger.latencyGoodMs) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['ledger', 'latencyBadMs'],
+      message: `must be > ledger.latencyGoodMs (${cfg.ledger.latencyGoodMs}), got ${cfg.ledger.latencyBadMs}`,
+      params: { related: ['ledger.latencyGoodMs'] },
+    });
   }
   const on = LISTENERS.filter((l) => l.enabled(cfg)).map((l) => ({ name: l.name, host: cfg[l.name].host, port: cfg[l.name].port }));
   for (let i = 0; i < on.length; i++) {

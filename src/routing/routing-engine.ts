@@ -66,6 +66,9 @@ interface DestState {
   lastAlgorithm?: RoutingAlgorithm;
 }
 
+/** Bound on the per-neighbour trees {@link RoutingEngine.firstHopCosts} keeps per snapshot. */
+export const MAX_VIA_TREES = 64;
+
 /** EWMA weight of a new delivery sample (1/8, as TCP's SRTT gain, RFC 6298). */
 const DELIVERY_GAIN = 0.125;
 
@@ -86,6 +89,9 @@ export class RoutingEngine {
   private graph: CsrGraph;
   private tree: ShortestPathTree;
   private graphVersion = 0;
+  /** Per first-hop neighbour index: distances from here through that neighbour only, for the current graph version. */
+  private readonly viaTrees = new Map<number, Float64Array>();
+  private viaVersion = -1;
   private timer: TimerHandle | undefined;
   private readonly dest = new Map<string, DestState>();
   readonly counters = { recomputes: 0, lastRecomputeMs: 0, queries: 0, routed: 0, byAlgorithm: {} as Record<string, number> };
@@ -141,6 +147,43 @@ export class RoutingEngine {
   stop(): void {
     if (this.timer !== undefined) this.clock.clearTimer(this.timer);
     this.timer = undefined;
+  }
+
+  /**
+   * Cost (link-metric ms) of the best path to `dest` whose first hop is each of the given
+   * neighbours (peer IDs): Dijkstra from here with every other edge out of this gateway
+   * masked (the `mask` of {@link dijkstra}), one run per neighbour per snapshot (cached;
+   * at most {@link MAX_VIA_TREES} neighbours per snapshot, the rest are skipped).
+   * Neighbours without an edge from here or without a path are left out. Used by failure
+   * detection's hold-down (docs/detection.md "One route choice") to compare first hops.
+   */
+  firstHopCosts(dest: string, neighbours: readonly string[]): Map<string, number> {
+    const out = new Map<string, number>();
+    const g = this.graph;
+    const d = g.index.get(dest);
+    if (d === undefined || d === 0) return out;
+    if (this.viaVersion !== this.graphVersion) {
+      this.viaTrees.clear();
+      this.viaVersion = this.graphVersion;
+    }
+    for (const id of neighbours) {
+      const n = g.index.get(id);
+      if (n === undefined || n === 0) continue;
+      let dist = this.viaTrees.get(n);
+      if (dist === undefined) {
+        if (this.viaTrees.size >= MAX_VIA_TREES) continue;
+        const mask = new Uint8Array(g.targets.length);
+        let has = false;
+        for (let k = g.offsets[0]; k < g.offsets[1]; k++) {
+          if (g.targets[k] === n) has = true;
+          else mask[k] = 1;
+        }
+        dist = has ? dijkstra(g, 0, { mask, workspace: this.ws }).dist : new Float64Array(g.nodeCount).fill(Infinity);
+        this.viaTrees.set(n, dist);
+      }
+      if (dist[d] < Infinity) out.set(id, dist[d]);
+    }
+    return out;
   }
 
   /** The shortest path to `dest` on the current snapshot (peer IDs, this gateway first), or undefined. */

@@ -15,12 +15,17 @@ import { loadConfig } from '../../src/gateway/config.js';
 import { openDatabase, type Database } from '../../src/storage/index.js';
 import { OPEN_ADMISSION } from '../../src/ports/admission.js';
 import { DetectionModule } from '../../src/gateway/modules/detection-module.js';
-import { generateIdentityKeys } from '../../src/protocol/keys.js';
+import { RoutingModule } from '../../src/gateway/modules/routing-module.js';
+import { generateIdentityKeys, peerIdHexFromNoiseKey, type IdentityKeys } from '../../src/protocol/keys.js';
 
 export class FakeEngine extends TypedEmitter<MeshEngineEvents> {
   policy: RoutePolicy | undefined;
   setRoutePolicy(p: RoutePolicy | undefined): void {
     this.policy = p;
+  }
+  /** The mesh engine's peer table (the routing module asks it for phones' links): empty here. */
+  peer(): undefined {
+    return undefined;
   }
 }
 
@@ -30,6 +35,8 @@ export class SimGateway {
   readonly control: ControlBus;
   readonly engine = new FakeEngine(silentLogger);
   readonly module = new DetectionModule();
+  /** The real routing module, started before detection (as createModules does) when asked for. */
+  readonly routing: RoutingModule | undefined;
   readonly peerStates: Array<{ peerId: string; kind: string; state: string; at: number }> = [];
   readonly received = new Map<string, Uint8Array[]>();
   /** dial() calls made by the module. */
@@ -39,9 +46,10 @@ export class SimGateway {
   /** Offences the module reported to peer admission. */
   readonly offences: Array<{ peerId?: string; offence: string; detail?: string }> = [];
   readonly db: Database = openDatabase({ logger: silentLogger }, { path: ':memory:' });
-  constructor(readonly name: string, readonly peerId: string, readonly clock: ManualClock, flags: Record<string, string>) {
+  constructor(readonly name: string, readonly peerId: string, readonly clock: ManualClock, flags: Record<string, string>, opts: { routing?: boolean; keys?: IdentityKeys } = {}) {
     this.control = new ControlBus({ logger: silentLogger, links: () => [...this.links.values()] });
     const config = loadConfig({ flags: { 'clock-source': 'synced', ...flags } });
+    this.routing = opts.routing ? new RoutingModule(config) : undefined;
     const dialer: GatewayDialer = {
       dial: (url, opts) => {
         this.dials.push({ url, source: opts?.source ?? 'runtime' });
@@ -57,16 +65,17 @@ export class SimGateway {
       clock,
       logger: silentLogger,
       db: this.db,
-      identity: { keys: generateIdentityKeys(), peerId },
+      identity: { keys: opts.keys ?? generateIdentityKeys(), peerId },
       engine: this.engine as never,
       control: this.control,
       events: this.events,
       dialer,
       admission: { ...OPEN_ADMISSION, report: (e) => this.offences.push(e) },
       links: () => [...this.links.values()],
-      module: () => undefined,
+      module: <T,>(name: string) => (name === 'routing' ? this.routing : name === 'detection' ? this.module : undefined) as T | undefined,
     };
     this.events.on('peer-state', (e) => this.peerStates.push(e));
+    this.routing?.start(ctx);
     this.module.start(ctx);
   }
 
@@ -104,9 +113,12 @@ export class SimNet {
     this.clock = new ManualClock(start);
   }
 
-  gateway(name: string, flags: Record<string, string> = {}): SimGateway {
+  gateway(name: string, flags: Record<string, string> = {}, opts: { routing?: boolean } = {}): SimGateway {
     const peerId = (this.n++ + 1).toString(16).padStart(16, 'a');
-    return new SimGateway(name, peerId, this.clock, flags);
+    if (!opts.routing) return new SimGateway(name, peerId, this.clock, flags, opts);
+    // routing verifies signed adverts: the peer ID must be the one the Noise key gives
+    const keys = generateIdentityKeys();
+    return new SimGateway(name, peerIdHexFromNoiseKey(keys.noisePublicKey), this.clock, flags, { ...opts, keys });
   }
 
   /** Link two gateways (a new pair of link IDs each time); with `url`, `a` reports dialling `b` at it. */

@@ -30,10 +30,13 @@ test('when the gateway on the path is killed (kill -9), traffic to C fails over 
     pa.announce();
     pc.announce();
     await waitFor(() => pa.knownSigningKey(pc.peerId) !== undefined && pc.knownSigningKey(pa.peerId) !== undefined, 10_000, 'announces across the overlay');
-    // A has a held route toward C
+    // A's route toward C: with the default modules routing forwards and detection's hold-down
+    // decides among its first hops, so the held route on status is the route actually used
     let viaLink: any;
     await waitFor(async () => {
       const s = await A.status();
+      assert.equal(s.modules.detection.routeSource, 'routing', 'one route choice: hold-down over routing');
+      assert.equal(s.modules.detection.routePolicyInstalled, false, "routing's policy forwards");
       const r = s.modules.detection.routes.find((x: any) => x.destination === C.peerId && x.linkId);
       viaLink = r && s.links.find((l: any) => l.id === r.linkId);
       return viaLink !== undefined;

@@ -18,7 +18,9 @@
  *   healed (src/detection/topology.ts); recovery strategies are chosen and recorded
  *   (src/detection/recovery.ts); health scores are computed (src/detection/health.ts).
  * - Installs its route choice as the engine's RoutePolicy when `detection.routePolicy` is
- *   `on`, or `auto` and no `routing` module runs.
+ *   `on`, or `auto` and no `routing` module runs. With the routing module (and not `on`) the
+ *   two are one route choice: the hold-down decides among routing's first hops
+ *   (`gatewayHopCosts`), and routing's policy forwards on the held link (`holdRoute`).
  *
  * Why ~490 lines in one file: this is only the wiring — inputs (engine, link and control
  * events) to the parts and their decisions back to links and events; every part lives in a
@@ -52,6 +54,12 @@ export type DetectionEvent =
   | { type: 'refute'; at: number; incarnation: number; from: string | null };
 
 const linkKey = (linkId: string) => `link:${linkId}`;
+
+/** What detection asks the `routing` module (structural: no import of it). */
+interface HopCostSource {
+  /** Candidate first hops (gateway link ID, path cost ms) toward a destination. */
+  gatewayHopCosts?(destination: string): Array<{ linkId: string; cost: number }>;
+}
 
 export class DetectionModule implements GatewayModule {
   readonly name = 'detection';
@@ -108,17 +116,18 @@ export class DetectionModule implements GatewayModule {
     );
     this.routes = new RouteHold({ clock: ctx.clock }, { holdTimeMs: cfg.holdTimeMs });
     this.topology = new Topology({ self: this.self, ttlMs: 3 * cfg.topologyIntervalMs });
-    this.keeper = new RouteKeeper({ topology: this.topology, hold: this.routes, isGateway: (p) => this.gatewayIds.has(p) });
+    // one route choice: with the routing module running (and routePolicy not 'on'), hold-down
+    // decides among the first hops on routing's path costs (docs/detection.md "One route choice")
+    const routing = cfg.routePolicy === 'on' ? undefined : ctx.module<GatewayModule & HopCostSource>('routing');
+    const candidates = routing?.gatewayHopCosts ? (dest: string) => routing.gatewayHopCosts!(dest) : undefined;
+    this.keeper = new RouteKeeper({ topology: this.topology, hold: this.routes, isGateway: (p) => this.gatewayIds.has(p), ...(candidates ? { candidates } : {}) });
     this.health = new HealthTracker({ model: new HealthModel({ warningBelow: cfg.healthWarningBelow, criticalBelow: cfg.healthCriticalBelow }), membership: this.membership }, { threshold: cfg.threshold });
     this.retention = new RetentionBuffer({ clock: ctx.clock }, { retainMs: cfg.failoverRetainMs, maxFramesPerLink: cfg.failoverMaxFrames });
     this.recovery = new RecoveryPlanner({ topology: this.topology, dialer: ctx.dialer, gatewayLinks: () => this.gatewayLinks() }, { self: this.self });
     this.failovers = new FailoverController({
       retention: this.retention,
       gatewayLinks: () => this.gatewayLinks(),
-      routeToward: (recipient) => {
-        const dest = this.keeper.destinationOf(recipient);
-        return dest === undefined ? undefined : this.keeper.routeFor(dest);
-      },
+      routeToward: (recipient) => this.holdRoute(recipient),
     });
     this.events = new EventsRing(cfg.eventsCapacity);
     this.prober = new GatewayProber(
@@ -212,6 +221,18 @@ export class DetectionModule implements GatewayModule {
   /** The first-hop link chosen (with hold-down) toward a destination gateway. */
   routeFor(gatewayPeerId: string): string | undefined {
     return this.keeper.routeFor(gatewayPeerId);
+  }
+
+  /**
+   * The held first-hop link toward a recipient (phone or gateway peer ID): the route of its
+   * destination gateway, or of the recipient itself when no gateway is known to hold it. With
+   * the routing module running it is re-decided now, with hold-down, from routing's costs
+   * (the routing policy forwards on it; failover re-sends on it).
+   */
+  holdRoute(recipient: string): string | undefined {
+    const { linkId, change } = this.keeper.decide(recipient, this.self);
+    if (change) this.noteRouteChange(change);
+    return linkId;
   }
 
   /** Route changes so far (not counting first choices). */
@@ -387,7 +408,8 @@ export class DetectionModule implements GatewayModule {
     this.membership.check();
     this.recovery.noteDialled();
     const gone = this.topology.expire(this.ctx.clock.now());
-    if (gone.length > 0 || this.topology.takeChanged()) this.recomputeRoutes();
+    // combined: routing's costs change without telling us, so re-decide every check
+    if (gone.length > 0 || this.topology.takeChanged() || this.keeper.combined) this.recomputeRoutes();
     this.updatePartition();
     this.updateHealth();
   }
@@ -405,10 +427,12 @@ export class DetectionModule implements GatewayModule {
   private recomputeRoutes(): void {
     this.topology.takeChanged();
     const links = this.gatewayLinks().map((l) => ({ id: l.id, peerId: l.remotePeerId }));
-    for (const ch of this.keeper.recompute(links, (id) => this.rttMs.get(id))) {
-      if (ch.replaced) this.counters.routeChanges++;
-      this.events.push({ type: 'route', at: ch.at, destination: ch.destination, from: ch.from ?? null, to: ch.to ?? null, forced: ch.forced });
-    }
+    for (const ch of this.keeper.recompute(links, (id) => this.rttMs.get(id))) this.noteRouteChange(ch);
+  }
+
+  private noteRouteChange(ch: { replaced: boolean; at: number; destination: string; from: string | undefined; to: string | undefined; forced: boolean }): void {
+    if (ch.replaced) this.counters.routeChanges++;
+    this.events.push({ type: 'route', at: ch.at, destination: ch.destination, from: ch.from ?? null, to: ch.to ?? null, forced: ch.forced });
   }
 
   private updatePartition(): void {
@@ -499,7 +523,8 @@ export class DetectionModule implements GatewayModule {
       gateways: this.membership.view('gateway', 256),
       links: this.membership.view('link', 256).map((v) => ({ ...v, rttMs: this.rttMs.has(v.id.slice(5)) ? Math.round(this.rttMs.get(v.id.slice(5))!) : null })),
       phones: this.membership.view('phone', 256),
-      routes: this.routes.routesView().map((r) => ({ ...r, linkId: r.linkId ?? null, cost: r.cost ?? null })),
+      routeSource: this.keeper.combined ? 'routing' : 'topology',
+      routes: this.routes.routesView().slice(-256).map((r) => ({ ...r, linkId: r.linkId ?? null, cost: r.cost ?? null })),
       routePolicyInstalled: this.policyInstalled,
       partition: { partitioned: this.partitioned, unreachable: this.unreachable, components: this.topology.partitionState().components, knownGateways: this.topology.gateways().length },
       failover: { ...this.retention.stats(), ...this.failovers.stats() },

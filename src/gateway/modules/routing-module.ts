@@ -20,7 +20,10 @@
  * the gateway link to the next gateway) instead of flooding; geohash-scoped nostr carriers
  * (0x28) go to local phone links plus the gateway links toward gateways covering the cell;
  * everything else keeps the engine's default. `originate()` adds a v2 source route when
- * the path is known.
+ * the path is known. With the `detection` module running, a next hop over a gateway link is
+ * replaced by the link detection's hold-down holds for the recipient, decided on this
+ * engine's per-first-hop costs (`gatewayHopCosts`); a peer detection declares down is
+ * withdrawn from the topology at once (docs/routing.md "Hold-down and failure detection").
  */
 import { errorCodeOf, type ErrorCode } from '../../errors.js';
 import { decodeAnnounce, hasCapability, Capability } from '../../protocol/announce.js';
@@ -44,6 +47,12 @@ const NOSTR_CARRIER = 0x28;
 
 type RoutingConfig = GatewayConfig['routing'];
 
+/** What the routing policy asks the `detection` module (structural: no import of it). */
+interface HoldDown {
+  /** The held first-hop link toward `recipient` (decided with hold-down), if any. */
+  holdRoute?(recipient: string): string | undefined;
+}
+
 export class RoutingModule implements GatewayModule {
   readonly name = 'routing';
   private ctx!: GatewayModuleContext;
@@ -60,6 +69,8 @@ export class RoutingModule implements GatewayModule {
     routedDirected: 0,
     routedGeo: 0,
     keptDefault: 0,
+    heldByDetection: 0,
+    peersWithdrawn: 0,
     noLinkForNextHop: 0,
     sourceRouted: 0,
     probesSent: 0,
@@ -97,7 +108,7 @@ export class RoutingModule implements GatewayModule {
     this.listen('link-rtt', (e) => this.onRtt(e.linkId, e.rttMs, e.at));
     this.listen('link-quality', (e) => this.onQuality(e));
     this.listen('peer-state', (e) => {
-      if (e.state === 'down') this.engine.neighbourLost(e.peerId);
+      if (e.state === 'down') this.withdraw(e.peerId);
     });
     this.adverts = new AdvertExchange({ ctx, engine: this.engine, drop: (code) => this.drop(code), safely: (fn) => this.safely(fn) }, { holdMs: c.lsaHoldMs, coverageM: c.coverageM });
     this.unsub.push(ctx.control.on('lsa', (m) => this.safely(() => this.adverts.receive(m.linkId, m.body))));
@@ -177,10 +188,17 @@ export class RoutingModule implements GatewayModule {
       this.counters.keptDefault++;
       return undefined;
     }
-    const link = this.linkFor(d.nextHops[0]);
+    let link = this.linkFor(d.nextHops[0]);
     if (link === undefined || !q.candidateLinkIds.includes(link)) {
       this.counters.noLinkForNextHop++;
       return undefined;
+    }
+    // one route choice over the gateway overlay: failure detection's hold-down decides among
+    // our gateway links, on the costs this engine gives them (docs/routing.md "Hold-down")
+    const held = this.isGatewayLink(link) ? this.ctx.module<HoldDown & GatewayModule>('detection')?.holdRoute?.(dest) : undefined;
+    if (held !== undefined && held !== link && q.candidateLinkIds.includes(held)) {
+      this.counters.heldByDetection++;
+      link = held;
     }
     this.counters.routedDirected++;
     this.notePending(dest);
@@ -201,6 +219,40 @@ export class RoutingModule implements GatewayModule {
     }
     this.counters.routedGeo++;
     return out;
+  }
+
+  /**
+   * Candidate first hops over the gateway overlay toward `dest`: each open gateway link with
+   * the cost (link-metric ms, rounded) of the best path whose first hop is its peer
+   * ({@link RoutingEngine.firstHopCosts}); links whose peer has no path are left out. The
+   * input of failure detection's hold-down when both modules run.
+   */
+  gatewayHopCosts(dest: string): Array<{ linkId: string; cost: number }> {
+    const links = this.ctx.links().filter((l) => l.isGatewayLink && l.isOpen && l.remotePeerId !== undefined);
+    const costs = this.engine.firstHopCosts(dest, [...new Set(links.map((l) => l.remotePeerId!))]);
+    const out: Array<{ linkId: string; cost: number }> = [];
+    for (const l of links) {
+      const c = costs.get(l.remotePeerId!);
+      if (c !== undefined) out.push({ linkId: l.id, cost: Math.max(1, Math.round(c)) });
+    }
+    return out;
+  }
+
+  /**
+   * A peer declared down (peer-state 'down'): withdraw at once every edge to and from it
+   * (measured, announced and advertised) and its pheromone, and recompute now, instead of
+   * waiting for its adverts' hold time to expire. Its next packet or advert brings it back.
+   */
+  private withdraw(peerId: string): void {
+    if (peerId === this.ctx.identity.peerId) return;
+    this.engine.topology.removeNode(peerId);
+    this.engine.neighbourLost(peerId);
+    this.engine.recomputeNow();
+    this.counters.peersWithdrawn++;
+  }
+
+  private isGatewayLink(linkId: string): boolean {
+    return this.ctx.links().some((l) => l.id === linkId && l.isGatewayLink);
   }
 
   /** The open link to a neighbour: a gateway link by its authenticated peer ID, or a phone's bound link. */
