@@ -40,7 +40,7 @@ export const ERROR_CODES = {
   MG_ERR_LINK_QUEUE_FULL: { area: 'link', description: 'A link egress queue is full; the frame was dropped.' },
   MG_ERR_LINK_FRAME_TOO_LARGE: { area: 'link', description: 'A link received or was asked to send a frame over its frame-size cap.' },
   MG_ERR_LINK_PROTOCOL: { area: 'link', description: 'A link peer broke the link protocol (bad framing, unexpected message).' },
-  MG_ERR_HELLO_FAILED: { area: 'link', description: 'The gateway-link hello failed: bad version, bad signature, peer ID mismatch or timeout.' },
+  MG_ERR_HELLO_FAILED: { area: 'link', description: 'A gateway session could not be established: `details.reason` is version, peer-id-mismatch, transcript (Noise handshake failed: edited hello or wrong keys), self, not-allowed, malformed, timeout or refused (docs/gateway-link.md §6).' },
   MG_ERR_LINK_CONNECT: { area: 'link', description: 'Dialling a link endpoint failed.' },
   MG_ERR_LINK_LISTEN: { area: 'link', description: 'A link listener could not bind its address (port in use, permission denied).' },
   MG_ERR_LINK_CONTROL_UNSUPPORTED: { area: 'link', description: 'A control message was sent on a link without a control channel (a phone link); it was dropped.' },
@@ -108,6 +108,14 @@ export const ERROR_CODES = {
   MG_ERR_LEDGER_PROOF_INVALID: { area: 'ledger', description: 'An inclusion proof was asked for a leaf outside its Merkle tree.' },
   MG_ERR_LEDGER_EXPORT_INVALID: { area: 'ledger', description: 'A ledger export, keys file or challenge evidence is not valid JSON of the documented shape, or names a batch it does not contain.' },
   MG_ERR_LEDGER_UNKNOWN_KEY: { area: 'ledger', description: 'No public key is known (or pinned) for a party whose signature must be checked.' },
+  // overlay sessions (issue 6 part A): Noise XX sessions, version negotiation, transports, certificates
+  MG_ERR_NOISE_DECRYPT: { area: 'overlay-session', description: 'A Noise message failed ChaCha20-Poly1305 authentication (wrong keys, tampered bytes, different prologue); the nonce did not advance.' },
+  MG_ERR_NOISE_STATE: { area: 'overlay-session', description: 'A Noise handshake or cipher state was misused: message out of turn, truncated or over 65,535 bytes, nonce space exhausted.' },
+  MG_ERR_SESSION_DECRYPT: { area: 'overlay-session', description: 'An encrypted gateway-session record failed authentication (tampered, replayed or reordered); the session is closed.' },
+  MG_ERR_SESSION_RECORD: { area: 'overlay-session', description: 'A decrypted gateway-session record is malformed (unknown record type, fragment overrun, frame over the cap); the session is closed.' },
+  MG_ERR_SESSION_DOWNGRADE: { area: 'overlay-session', description: 'An authenticated peer offered fewer security-relevant capabilities (or an older major version) than pinned for it; the session is refused.' },
+  MG_ERR_SESSION_INCOMPATIBLE: { area: 'overlay-session', description: 'Version negotiation ended Incompatible: the peer is below the minimum version, outside the legacy window, or lacks a required capability.' },
+  MG_ERR_CERTIFICATE: { area: 'overlay-session', description: 'The TLS / WebTransport certificate could not be loaded, generated or stored.' },
   // --- bandwidth QoS (issue 7, src/qos, src/gateway/modules/qos-module.ts) ---
   MG_ERR_QOS_AQM_DROP: { area: 'qos', description: 'CoDel dropped a queued frame whose sojourn time stayed above target for an interval (RFC 8289); counted per link and class.' },
   MG_ERR_QOS_FLOW_OVERFLOW: { area: 'qos', description: "A flow exceeded its per-flow byte or unit cap on an egress link; that flow's oldest unit was dropped." },

@@ -80,6 +80,19 @@ const BLE_SERVICE_UUID = 'F47B5E2D-4A9E-4C5A-9B3F-8E1D2C3A4B5C';
 const BLE_CHARACTERISTIC_UUID = 'A1B2C3D4-E5F6-4A5B-8C9D-0E1F2A3B4C5D';
 const uuid128 = z.string().regex(/^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$/, 'expected a 128-bit UUID');
 const UUID_EXPECTED = 'a 128-bit UUID (8-4-4-4-12 hex)';
+const httpsUrl = (s: string): boolean => {
+  try {
+    const u = new URL(s);
+    return u.protocol === 'https:' && u.hostname !== '' && /^[0-9a-fA-F]{64}$/.test(u.searchParams.get('certhash') ?? '');
+  } catch {
+    return false;
+  }
+};
+const wtUrl = z.string().refine(httpsUrl, 'expected https://host:port/path?certhash=<64 hex>');
+/** Gateway-protocol feature names (src/overlay/negotiation/features.ts). */
+const FEATURE_NAME_LIST = ['BasicMesh', 'GatewayNodes', 'EnhancedRouting', 'CompressionV2', 'ProofOfRelay', 'CrossChainBridge'] as const;
+const featureName = z.enum(FEATURE_NAME_LIST) as unknown as z.ZodType<string>;
+const semver = z.string().regex(/^(0|[1-9]\d{0,5})\.(0|[1-9]\d{0,5})\.(0|[1-9]\d{0,5})$/, 'expected MAJOR.MINOR.PATCH');
 const peerIdHex = z.string().regex(/^[0-9a-f]{16}$/, 'expected 16 lowercase hex characters');
 const PORT_MAX = 65535;
 const advertUrl = z.string().max(256).refine((s) => {
@@ -147,9 +160,9 @@ export const CONFIG_TREE = {
     host: string('0.0.0.0', host, HOST_EXPECTED, { description: 'Listen address of the gateway WebSocket listener.', restart: true }),
     port: integer(7778, 0, PORT_MAX, { description: 'Listen port of the gateway WebSocket listener (0 = any free port).', restart: true }),
     peers: stringList([], wsUrl, 'ws:// or wss:// URLs', { description: 'Other gateways to dial, as ws://host:port/path URLs.', restart: false }),
-    helloTimeoutMs: integer(10_000, 100, 600_000, { description: 'Time allowed for the gateway-link hello exchange, ms.', restart: false }),
+    helloTimeoutMs: integer(10_000, 100, 600_000, { description: 'Time allowed to establish a gateway session (hellos, Noise handshake, confirmation), ms.', restart: false }),
     allowedPeers: stringList([], peerIdHex, '16-hex peer IDs', {
-      description: 'When not empty, only gateways with these peer IDs may link, in either direction (see `meshgate identity` on each); empty = any gateway that completes the hello.',
+      description: 'When not empty, only gateways with these peer IDs may link, in either direction (see `meshgate identity` on each); empty = any gateway that completes the session handshake.',
       restart: true,
     }),
   },
@@ -337,6 +350,40 @@ export const CONFIG_TREE = {
     maxUnackedBatches: integer(64, 1, 4_096, { description: 'Issued receipt batches per relayer kept for re-sending until acknowledged (oldest abandoned beyond this).', restart: false }),
     retainEpochs: integer(168, 1, 100_000, { description: 'Epochs of receipts, ledger batches and issued batches kept for export; older ones are deleted at epoch end.', restart: false }),
     auditSample: integer(64, 0, 1_000_000, { description: 'Receipts the gateway samples when it audits its own export at each epoch end (0 = full audit).', restart: false }),
+  },
+  overlay: {
+    features: stringList(['BasicMesh', 'GatewayNodes', 'EnhancedRouting', 'CompressionV2', 'ProofOfRelay'], featureName, 'feature names', {
+      description: 'Gateway-protocol features this gateway wants and offers in its hello (capability bitfield); each must exist in protocol 1.4.0. Sessions sharing all of them are Full, others Limited (docs/overlay.md).',
+      restart: true,
+    }),
+    requiredFeatures: stringList(['BasicMesh', 'GatewayNodes'], featureName, 'feature names', {
+      description: 'Features a peer must share, else the session is Incompatible (MG_ERR_SESSION_INCOMPATIBLE); a subset of overlay.features.',
+      restart: true,
+    }),
+    minimumVersion: string('1.0.0', semver, 'MAJOR.MINOR.PATCH', { description: 'Oldest gateway-protocol version accepted from a peer.', restart: true }),
+    legacyMajors: integer(1, 0, 10, { description: 'Peers this many major versions apart are still served in Legacy mode (features of the older major only); further apart is Incompatible.', restart: true }),
+    pinnedFeatures: stringList(['EnhancedRouting', 'ProofOfRelay'], featureName, 'feature names', {
+      description: 'Security-relevant features pinned per peer in SQLite: a later session from that peer without one is refused as a downgrade (MG_ERR_SESSION_DOWNGRADE).',
+      restart: true,
+    }),
+    rekeyInterval: integer(65_536, 16, 1_000_000_000, { description: 'Encrypted records per direction between session rekeys (Noise rev 34 §11.3).', restart: true }),
+    tls: {
+      enabled: boolean(false, { description: 'Serve the gateway WebSocket listener as wss:// (TLS), with overlay.tls.certFile/keyFile or a self-signed ECDSA P-256 certificate in the state directory.', restart: true }),
+      certFile: string('', z.string(), 'a file path or empty', { description: 'PEM certificate for wss:// (empty = self-signed, made on first start).', restart: true }),
+      keyFile: string('', z.string(), 'a file path or empty', { description: 'PEM private key for overlay.tls.certFile.', restart: true }),
+      certificateDays: integer(365, 1, 3650, { description: 'Validity of the self-signed wss:// certificate, days (renewed within 7 days of expiry).', restart: true }),
+    },
+    webtransport: {
+      enabled: boolean(false, { description: 'Use WebTransport (HTTP/2): dial overlay.webtransport.peers (and https:// URLs from discovery or the directory) and, with overlay.webtransport.listen, accept sessions.', restart: true }),
+      listen: boolean(true, { description: 'Run the WebTransport listener (false: dial out only, e.g. behind NAT).', restart: true }),
+      host: string('0.0.0.0', host, HOST_EXPECTED, { description: 'Listen address of the WebTransport listener.', restart: true }),
+      port: integer(7779, 0, PORT_MAX, { description: 'Listen port (TCP) of the WebTransport listener (0 = any free port).', restart: true }),
+      peers: stringList([], wtUrl, 'https:// URLs with ?certhash=', {
+        description: 'WebTransport gateways to dial, as https://host:port/meshgate?certhash=<SHA-256 of their certificate, 64 hex> (shown on their status page).',
+        restart: false,
+      }),
+      certificateDays: integer(13, 1, 14, { description: 'Validity of the WebTransport certificate, days (at most 14 for certificate hashes); rotated 1 day before expiry.', restart: true }),
+    },
   },
   qos: {
     enabled: boolean(true, { description: 'Put a QoS scheduler (token bucket, control/realtime/bulk classes, DRR, CoDel) in front of every link (docs/qos.md).', restart: true }),

@@ -25,6 +25,10 @@ import { ControlBus } from '../overlay/control-bus.js';
 import { OPEN_ADMISSION, type PeerAdmission } from '../ports/admission.js';
 import type { GatewayDialer, GatewayEvents, GatewayModule, GatewayModuleContext } from './module.js';
 import { createModules } from './modules.js';
+import type { OverlayModule } from './modules/overlay-module.js';
+import { negotiationPolicyFromConfig } from './modules/overlay-config.js';
+import { memorySessionAuthority, type SessionAuthority } from '../overlay/session/index.js';
+import { loadOrCreateCertificate } from '../overlay/transports/certificates.js';
 
 /** meshgate's version, shown on /api/status. */
 export const MESHGATE_VERSION = '0.1.0';
@@ -104,6 +108,21 @@ export class Gateway {
       if (a) return a;
     }
     return OPEN_ADMISSION;
+  }
+
+  private fallbackAuthority: SessionAuthority | undefined;
+  /** The overlay module's session authority (negotiation policy, capability pins), else one from config with in-memory pins. */
+  readonly sessionAuthority: SessionAuthority = {
+    policy: () => this.activeAuthority().policy(),
+    authorize: (r) => this.activeAuthority().authorize(r),
+    opened: (link) => this.activeAuthority().opened?.(link),
+  };
+
+  private activeAuthority(): SessionAuthority {
+    const a = this.module<OverlayModule>('overlay')?.sessionAuthority?.();
+    if (a) return a;
+    this.fallbackAuthority ??= memorySessionAuthority(() => this.clock.now(), { policy: negotiationPolicyFromConfig(this.config.overlay), pinnedFeatures: this.config.overlay.pinnedFeatures });
+    return this.fallbackAuthority;
   }
 
   /** Dial gateways at run time: ws:/wss: through the WebSocket adapter, other schemes through registered transports. */
@@ -197,10 +216,16 @@ export class Gateway {
       this.adapters.push(this.lan);
     }
     if (cfg.gateway.enabled) {
+      const tls = cfg.overlay.tls;
+      const cert = tls.enabled
+        ? await loadOrCreateCertificate({ stateDir: cfg.stateDir, name: 'tls', validityMs: tls.certificateDays * 86_400_000, renewBeforeMs: 7 * 86_400_000, certFile: tls.certFile || undefined, keyFile: tls.keyFile || undefined, now: this.clock.now() })
+        : undefined;
       this.ws = new WsGatewayLinkAdapter(
-        { logger: this.logger.child({ component: 'ws-gateway' }), identity: this.identity, now },
+        { logger: this.logger.child({ component: 'ws-gateway' }), identity: this.identity, now, authority: this.sessionAuthority, admission: this.admission },
         {
           listen: { host: cfg.gateway.host, port: cfg.gateway.port },
+          tls: cert ? { cert: cert.certPem, key: cert.keyPem, sha256: cert.sha256, notAfter: cert.notAfter } : undefined,
+          rekeyInterval: cfg.overlay.rekeyInterval,
           peers: [...cfg.gateway.peers],
           nickname: cfg.nickname,
           helloTimeoutMs: cfg.gateway.helloTimeoutMs,

@@ -6,6 +6,7 @@
 import type { GatewayConfig } from './config.js';
 import type { GatewayModule } from './module.js';
 import { BleModule } from './modules/ble-module.js';
+import { OverlayModule } from './modules/overlay-module.js';
 import { HygieneModule } from './modules/hygiene-module.js';
 import { DirectoryModule } from './modules/directory-module.js';
 import { DiscoveryModule } from './modules/discovery-module.js';
@@ -23,6 +24,7 @@ export function createModules(config: Readonly<GatewayConfig>): GatewayModule[] 
   if (config.qos.enabled) modules.push(new QosModule());
   if (config.hygiene.enabled) modules.push(new HygieneModule());
   if (config.ble.peripheral.enabled || config.ble.central.enabled) modules.push(new BleModule());
+  modules.push(new OverlayModule());
   if (config.directory.enabled) modules.push(new DirectoryModule());
   if (config.discovery.mdns && config.gateway.enabled) modules.push(new DiscoveryModule());
   if (config.routing.enabled) modules.push(new RoutingModule(config));

@@ -30,7 +30,7 @@ export interface ControlMessage {
   readonly type: string;
   readonly body: unknown;
 }
-export type LinkKind = 'memory' | 'lan-tcp' | 'ws-gateway' | 'ble-peripheral' | 'ble-central';
+export type LinkKind = 'memory' | 'lan-tcp' | 'ws-gateway' | 'wt-gateway' | 'ble-peripheral' | 'ble-central';
 
 export interface LinkStats {
   framesIn: number;

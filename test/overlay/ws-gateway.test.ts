@@ -1,17 +1,17 @@
 /**
- * The WebSocket gateway link over real loopback sockets: authenticated links, hello
- * failures refused with the right reason while the listener keeps serving, redial, frame
+ * The WebSocket gateway link over real loopback sockets: encrypted Noise sessions, session
+ * failures refused with the right reason while the listener keeps serving, attacks on the
+ * record layer (tampered, replayed records), capability pinning (downgrade), redial, frame
  * caps, control messages, keep-alive, egress back-pressure and the connection cap.
  */
 import { afterEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
-import { WsGatewayLink, type WsGatewayLinkAdapterInit } from '../../src/overlay/transports/index.js';
-import { HelloHandshake, helloFailureReason } from '../../src/overlay/index.js';
+import { SecureLink, type WsGatewayLinkAdapterInit, type WsGatewayLinkAdapterComponents } from '../../src/overlay/transports/index.js';
+import { sessionFailureReason as helloFailureReason, SessionHandshake, defaultNegotiationPolicy, encodeHello, record, RECORD_HELLO, memorySessionAuthority, capabilitiesOf, checkPolicy, parseVersion } from '../../src/overlay/index.js';
 import { generateIdentityKeys } from '../../src/protocol/keys.js';
 import { isMeshgateError } from '../../src/errors.js';
 import type { Link } from '../../src/ports/link.js';
-import { handClient, makeIdentity, rawClient, startAdapter, waitFor, type RawClient, type RunningAdapter } from './ws-helpers.js';
+import { handClient, makeIdentity, rawClient, recordingAdmission, startAdapter, waitFor, type RawClient, type RunningAdapter } from './ws-helpers.js';
 
 const running: RunningAdapter[] = [];
 const clients: RawClient[] = [];
@@ -20,8 +20,8 @@ afterEach(async () => {
   await Promise.all(running.splice(0).map((r) => r.adapter.stop()));
 });
 
-async function adapter(init: Partial<WsGatewayLinkAdapterInit> = {}, port = 0, identity = makeIdentity()): Promise<RunningAdapter> {
-  const r = await startAdapter(init, identity, port);
+async function adapter(init: Partial<WsGatewayLinkAdapterInit> = {}, port = 0, identity = makeIdentity(), components: Partial<WsGatewayLinkAdapterComponents> = {}): Promise<RunningAdapter> {
+  const r = await startAdapter(init, identity, port, components);
   running.push(r);
   return r;
 }
@@ -55,7 +55,7 @@ async function goodClientWorks(L: RunningAdapter): Promise<void> {
 async function refused(L: RunningAdapter, c: RawClient, reason: string): Promise<void> {
   const closed = await c.closed;
   assert.equal(closed.code, 4001);
-  assert.equal(closed.reason, `hello failed: ${reason}`);
+  assert.equal(closed.reason, `session failed: ${reason}`);
   await waitFor(() => L.errors.some((e) => helloFailureReason(e) === reason), 2_000, `listener error ${reason}`);
   assert.equal(L.adapter.stats().helloFailures[reason as 'version'], 1);
   assert.equal(L.links.length, 0, 'no link emitted for a failed hello');
@@ -68,7 +68,9 @@ describe('ws gateway link: authenticated pair', () => {
     assert.equal(l.isGatewayLink, true);
     assert.equal(l.remotePeerId, D.identity.peerId);
     assert.equal(d.remotePeerId, L.identity.peerId);
-    assert.ok(l instanceof WsGatewayLink && l.peer.nickname === 'test-gw');
+    assert.ok(l instanceof SecureLink && l.peer.nickname === 'test-gw');
+    assert.equal(l.session.mode, 'full');
+    assert.equal(l.session.sessionId, (d as SecureLink).session.sessionId, 'both sides share the handshake hash');
     const atL = collect(l);
     const atD = collect(d);
     for (let i = 0; i < 20; i++) d.send(Uint8Array.of(i, 0xaa));
@@ -111,47 +113,112 @@ describe('ws gateway link: authenticated pair', () => {
     const me = makeIdentity();
     const L = await adapter({}, 0, me);
     const D = await adapter({ listen: undefined, peers: [L.url], reconnect: { initialMs: 10_000, maxMs: 10_000 } }, 0, me);
-    await waitFor(() => L.adapter.stats().helloFailures.self >= 1, 3_000);
+    await waitFor(() => L.adapter.stats().helloFailures.self + L.adapter.stats().helloRefusals.self >= 1, 3_000);
     await waitFor(() => D.adapter.stats().helloFailures.self + D.adapter.stats().helloRefusals.self >= 1, 3_000);
     assert.equal(L.links.length + D.links.length, 0);
   });
 });
 
-describe('ws gateway link: hello failures over real sockets, the listener keeps serving', () => {
-  test('a client signing with the wrong key is refused as bad-signature', async () => {
-    const L = await adapter();
-    const keys = generateIdentityKeys();
-    const impostor = { ...keys, signingPrivateKey: generateIdentityKeys().signingPrivateKey };
+describe('ws gateway link: session failures and attacks over real sockets, the listener keeps serving', () => {
+  test('attack: a client claiming a peer ID that its static key does not hash to is refused as peer-id-mismatch and reported', async () => {
+    const { admission, reports } = recordingAdmission();
+    const L = await adapter({}, 0, makeIdentity(), { admission });
+    const victim = makeIdentity();
+    const attacker = generateIdentityKeys();
+    // the attacker sends the victim's peer ID in its hello but completes Noise with its own key
     const c = rawClient(L.url);
     clients.push(c);
     await c.opened;
-    const hs = new HelloHandshake({ identity: impostor, role: 'dialler', nonce: new Uint8Array(randomBytes(32)), nickname: 'bad' });
-    c.ws.send(hs.localHello());
-    await waitFor(() => c.texts.length >= 1);
-    c.ws.send(hs.receive(c.texts[0]).send!);
-    await refused(L, c, 'bad-signature');
-    await goodClientWorks(L);
-  });
-
-  test('a client claiming a peer ID that does not match its Noise key is refused as peer-id-mismatch', async () => {
-    const L = await adapter();
-    const c = rawClient(L.url);
-    clients.push(c);
-    await c.opened;
-    const hs = new HelloHandshake({ identity: generateIdentityKeys(), role: 'dialler', nonce: new Uint8Array(randomBytes(32)), nickname: 'liar' });
-    const hello = { ...JSON.parse(hs.localHello()), peerId: L.identity.peerId === 'ffffffffffffffff' ? '0000000000000000' : 'ffffffffffffffff' };
-    c.ws.send(JSON.stringify(hello));
+    const hs = new SessionHandshake({ role: 'dialler', identity: attacker, nickname: 'liar', policy: defaultNegotiationPolicy() });
+    const hello = JSON.parse(Buffer.from(hs.start()[0].subarray(1)).toString());
+    const forged = encodeHello({ version: hello.version, peerId: victim.peerId, nickname: 'liar', capabilities: hello.capabilities });
+    c.ws.send(record(RECORD_HELLO, forged));
+    // drive Noise by hand with the forged hello in the prologue
+    const { XxHandshake, prologue } = await import('../../src/overlay/index.js');
+    await waitFor(() => c.binaries.length >= 1);
+    const noise = new XxHandshake({ initiator: true, staticKeyPair: { privateKey: attacker.noisePrivateKey, publicKey: attacker.noisePublicKey }, prologue: prologue(forged, c.binaries[0].subarray(1)) });
+    c.ws.send(record(2, noise.writeMessage()));
+    await waitFor(() => c.binaries.length >= 2);
+    noise.readMessage(c.binaries[1].subarray(1));
+    c.ws.send(record(2, noise.writeMessage()));
     await refused(L, c, 'peer-id-mismatch');
+    assert.ok(reports.some((r) => r.offence === 'bad-signature' && r.peerId === victim.peerId));
     await goodClientWorks(L);
   });
 
-  test('a version 2.x hello is refused as version', async () => {
+  test('attack: a client holding the claimed public key but not its private key fails the Noise handshake (transcript)', async () => {
+    const { admission, reports } = recordingAdmission();
+    const L = await adapter({}, 0, makeIdentity(), { admission });
+    const victim = generateIdentityKeys();
+    const impostor = { ...generateIdentityKeys(), noisePublicKey: victim.noisePublicKey };
+    await assert.rejects(handClient(L.url, impostor), /closed 4001 session failed: transcript/);
+    await waitFor(() => L.adapter.stats().helloFailures.transcript === 1);
+    assert.ok(reports.some((r) => r.offence === 'handshake-failure'));
+    await goodClientWorks(L);
+  });
+
+  test('attack: a tampered record closes the session (4002), counted MG_ERR_SESSION_DECRYPT and reported invalid-frame', async () => {
+    const { admission, reports } = recordingAdmission();
+    const L = await adapter({}, 0, makeIdentity(), { admission });
+    const c = await handClient(L.url, generateIdentityKeys());
+    clients.push(c);
+    await waitFor(() => L.links.length === 1);
+    const l = L.links[0];
+    const got = collect(l);
+    c.sendFrame(Uint8Array.of(1));
+    await waitFor(() => got.length === 1);
+    const [rec] = c.session.sealFrame(Uint8Array.of(2, 3, 4));
+    rec[rec.length - 1] ^= 1;
+    c.ws.send(rec);
+    const closed = await c.closed;
+    assert.equal(closed.code, 4002);
+    assert.equal(l.isOpen, false);
+    assert.equal(l.stats().drops.MG_ERR_SESSION_DECRYPT, 1);
+    assert.equal(got.length, 1, 'nothing from the tampered record was delivered');
+    assert.ok(reports.some((r) => r.offence === 'invalid-frame' && r.detail === 'MG_ERR_SESSION_DECRYPT' && r.peerId === c.selfPeerId));
+    await goodClientWorks(L);
+  });
+
+  test('attack: a replayed record closes the session (4002) and is never delivered twice', async () => {
     const L = await adapter();
+    const c = await handClient(L.url, generateIdentityKeys());
+    clients.push(c);
+    await waitFor(() => L.links.length === 1);
+    const l = L.links[0];
+    const got = collect(l);
+    const [rec] = c.sendFrame(Uint8Array.of(7, 7));
+    await waitFor(() => got.length === 1);
+    c.ws.send(rec);
+    assert.equal((await c.closed).code, 4002);
+    assert.equal(got.length, 1);
+    assert.equal(l.stats().drops.MG_ERR_SESSION_DECRYPT, 1);
+  });
+
+  test('attack: a gateway that later comes back without a pinned security-relevant capability is refused as a downgrade (MG_ERR_SESSION_DOWNGRADE)', async () => {
+    const { admission, reports } = recordingAdmission();
+    const L = await adapter({}, 0, makeIdentity(), { admission, authority: memorySessionAuthority(Date.now) });
+    const keys = generateIdentityKeys();
+    const first = await handClient(L.url, keys);
+    await waitFor(() => L.links.length === 1);
+    first.ws.terminate();
+    await waitFor(() => !L.links[0].isOpen);
+    const weaker = checkPolicy({ ...defaultNegotiationPolicy(), wanted: capabilitiesOf(['BasicMesh', 'GatewayNodes', 'EnhancedRouting', 'CompressionV2']) });
+    await assert.rejects(handClient(L.url, keys, { policy: weaker }), /closed 4001 session failed: downgrade/);
+    await waitFor(() => L.adapter.stats().helloFailures.downgrade === 1);
+    assert.ok(L.errors.some((e) => isMeshgateError(e, 'MG_ERR_SESSION_DOWNGRADE')));
+    assert.ok(reports.some((r) => r.offence === 'downgrade'));
+    assert.equal(L.links.length, 1, 'no second link');
+  });
+
+  test('an incompatible peer (major 3) is refused before Noise with MG_ERR_SESSION_INCOMPATIBLE; a 1.0.0 signed-hello peer as version', async () => {
+    const L = await adapter();
+    const future = checkPolicy({ ...defaultNegotiationPolicy(), version: parseVersion('3.0.0'), wanted: 0b111111, legacyMajors: 2 });
+    await assert.rejects(handClient(L.url, generateIdentityKeys(), { policy: future }), /closed 4001 session failed: incompatible/);
+    assert.ok(L.errors.some((e) => isMeshgateError(e, 'MG_ERR_SESSION_INCOMPATIBLE')));
     const c = rawClient(L.url);
     clients.push(c);
     await c.opened;
-    const hs = new HelloHandshake({ identity: generateIdentityKeys(), role: 'dialler', nonce: new Uint8Array(randomBytes(32)), nickname: 'future' });
-    c.ws.send(JSON.stringify({ ...JSON.parse(hs.localHello()), version: '2.0.0' }));
+    c.ws.send(JSON.stringify({ type: 'hello', protocol: 'meshgate-gw', version: '1.0.0', peerId: '0011223344556677', noisePublicKey: '00'.repeat(32), signingPublicKey: '00'.repeat(32), nonce: '00'.repeat(32), nickname: 'old', capabilities: 0 }));
     await refused(L, c, 'version');
     await goodClientWorks(L);
   });
@@ -181,7 +248,8 @@ describe('ws gateway link: hello failures over real sockets, the listener keeps 
     clients.push(c);
     const t0 = Date.now();
     await c.opened;
-    assert.equal(JSON.parse((await (async () => (await waitFor(() => c.texts.length >= 1), c.texts[0]))()) as string).type, 'hello', 'the listener greets first');
+    await waitFor(() => c.binaries.length >= 1);
+    assert.equal(c.binaries[0][0], RECORD_HELLO, 'the listener greets first');
     await refused(L, c, 'timeout');
     const took = Date.now() - t0;
     assert.ok(took >= 180 && took < 2_000, `closed after ${took} ms`);
@@ -231,27 +299,23 @@ describe('ws gateway link: redial', () => {
 });
 
 describe('ws gateway link: frames, control messages, keep-alive, back-pressure, caps', () => {
-  test('an oversized binary message is counted MG_ERR_LINK_FRAME_TOO_LARGE and the next good frame still arrives', async () => {
-    const { l, d } = await linkedPair({ maxFrameBytes: 1024 });
+  test('frames larger than one Noise message are chunked and reassembled; a record over the WebSocket maxPayload ends the link', async () => {
+    const { l, d } = await linkedPair();
     const got = collect(l);
-    assert.equal(l.maxFrameBytes, 1024);
-    d.send(new Uint8Array(3000).fill(1)); // over 1024, under maxPayload 4096
-    d.send(Uint8Array.of(42));
+    const big = new Uint8Array(66_047).map((_, i) => i & 0xff);
+    assert.equal(d.send(big), true);
     await waitFor(() => got.length === 1);
-    assert.deepEqual(got[0], Uint8Array.of(42));
-    assert.equal(l.stats().drops.MG_ERR_LINK_FRAME_TOO_LARGE, 1);
-    assert.equal(l.isOpen, true);
+    assert.deepEqual(got[0], big);
+    assert.ok((d as SecureLink).sessionStats().recordsSealed >= 2);
+    const L = await adapter();
+    const c = rawClient(L.url);
+    clients.push(c);
+    await c.opened;
+    c.ws.send(new Uint8Array(70_000));
+    assert.equal((await c.closed).code, 1009);
   });
 
-  test('a message over maxPayload (4 × maxFrameBytes) ends the link', async () => {
-    const { l, d } = await linkedPair({ maxFrameBytes: 1024 });
-    let closed = false;
-    l.on('close', () => (closed = true));
-    d.send(new Uint8Array(5000));
-    await waitFor(() => closed && !d.isOpen, 3_000);
-  });
-
-  test('text after the hello: control messages {"t","b"} both ways; malformed ones counted MG_ERR_CONTROL_MALFORMED; frames still flow', async () => {
+  test('control messages {"t","b"} travel encrypted both ways; malformed ones are counted MG_ERR_CONTROL_MALFORMED; frames still flow', async () => {
     const L = await adapter();
     const c = await handClient(L.url, generateIdentityKeys());
     clients.push(c);
@@ -260,19 +324,29 @@ describe('ws gateway link: frames, control messages, keep-alive, back-pressure, 
     const got = collect(l);
     const controls: unknown[] = [];
     l.on('control', (m) => controls.push(m));
-    c.ws.send('not json');
-    c.ws.send(JSON.stringify({ type: 'old-shape', x: 1 }));
-    c.ws.send(JSON.stringify({ t: 'future-control', b: { x: 1 } }));
-    c.ws.send(Uint8Array.of(5, 6));
+    c.sendControl('not json');
+    c.sendControl(JSON.stringify({ t: 'future-control', b: { x: 1 } }));
+    c.sendFrame(Uint8Array.of(5, 6));
     await waitFor(() => got.length === 1);
-    assert.equal(l.stats().drops.MG_ERR_CONTROL_MALFORMED, 2);
-    assert.equal(Object.keys(l.stats().drops).length, 1);
+    assert.equal(l.stats().drops.MG_ERR_CONTROL_MALFORMED, 1);
     assert.deepEqual(controls, [{ type: 'future-control', body: { x: 1 } }]);
     l.send(Uint8Array.of(7));
     assert.equal(l.sendControl({ type: 'pong', body: [1] }), true);
-    await waitFor(() => c.binaries.length === 1);
-    assert.deepEqual(c.binaries[0], Uint8Array.of(7));
+    await waitFor(() => c.messages.length === 2);
+    assert.deepEqual(c.messages[0], { kind: 'frame', data: Uint8Array.of(7) });
+    assert.deepEqual(c.messages[1], { kind: 'control', text: '{"t":"pong","b":[1]}' });
+    assert.ok(!c.binaries.some((b) => Buffer.from(b).includes(Buffer.from('pong'))), 'nothing travels in clear');
     assert.equal(c.peer.peerId, L.identity.peerId);
+  });
+
+  test('a session with a peer that sends no capability bitfield infers its features from the version (status shows inferred)', async () => {
+    const L = await adapter();
+    const c = await handClient(L.url, generateIdentityKeys(), { omitCapabilities: true });
+    clients.push(c);
+    await waitFor(() => L.links.length === 1);
+    const l = L.links[0] as SecureLink;
+    assert.equal(l.session.inferred, true);
+    assert.equal(l.session.mode, 'full');
   });
 
   test('keep-alive: a peer that never answers pings is terminated after 2 intervals; one that does stays up', async () => {

@@ -1,11 +1,11 @@
 /** Helpers for the WebSocket gateway-link tests (loopback 127.0.0.1, port 0). */
-import { randomBytes } from 'node:crypto';
 import { WebSocket, type ClientOptions } from 'ws';
 import { silentLogger } from '../../src/ports/logger.js';
 import type { Link } from '../../src/ports/link.js';
+import type { OffenceReport, PeerAdmission } from '../../src/ports/admission.js';
 import { generateIdentityKeys, peerIdHexFromNoiseKey, type IdentityKeys } from '../../src/protocol/keys.js';
-import { HelloHandshake, type HelloResult } from '../../src/overlay/index.js';
-import { WsGatewayLinkAdapter, type WsGatewayLinkAdapterInit } from '../../src/overlay/transports/index.js';
+import { SessionHandshake, SecureSession, defaultNegotiationPolicy, type NegotiationPolicy, type OpenedMessage, type SessionHandshakeResult, type SessionPeer } from '../../src/overlay/index.js';
+import { WsGatewayLinkAdapter, type WsGatewayLinkAdapterComponents, type WsGatewayLinkAdapterInit } from '../../src/overlay/transports/index.js';
 
 export interface TestIdentity {
   keys: IdentityKeys;
@@ -37,9 +37,9 @@ export interface RunningAdapter {
 }
 
 /** Start an adapter (listening on 127.0.0.1:port unless `listen: undefined` is given). */
-export async function startAdapter(init: Partial<WsGatewayLinkAdapterInit> = {}, identity = makeIdentity(), port = 0): Promise<RunningAdapter> {
+export async function startAdapter(init: Partial<WsGatewayLinkAdapterInit> = {}, identity = makeIdentity(), port = 0, components: Partial<WsGatewayLinkAdapterComponents> = {}): Promise<RunningAdapter> {
   const full: WsGatewayLinkAdapterInit = { listen: { host: '127.0.0.1', port }, nickname: 'test-gw', ...init };
-  const adapter = new WsGatewayLinkAdapter({ logger: silentLogger, identity }, full);
+  const adapter = new WsGatewayLinkAdapter({ logger: silentLogger, identity, ...components }, full);
   const r: RunningAdapter = { adapter, identity, links: [], errors: [], url: '', port: 0 };
   adapter.on('link', (l) => r.links.push(l));
   adapter.on('error', (e) => r.errors.push(e));
@@ -47,7 +47,7 @@ export async function startAdapter(init: Partial<WsGatewayLinkAdapterInit> = {},
   const a = adapter.address();
   if (a) {
     r.port = a.port;
-    r.url = `ws://127.0.0.1:${a.port}/meshgate`;
+    r.url = `${full.tls ? 'wss' : 'ws'}://127.0.0.1:${a.port}/meshgate`;
   }
   return r;
 }
@@ -81,32 +81,97 @@ export function rawClient(url: string, opts: ClientOptions = {}): RawClient {
   return { ws, texts, binaries, closed, opened };
 }
 
+/** A hand-driven session client: the real session over a bare socket, so a test can then misbehave at the record level. */
+export interface HandClient extends RawClient {
+  peer: SessionPeer;
+  selfPeerId: string;
+  session: SecureSession;
+  /** Records received after establishment (still encrypted). */
+  records: Uint8Array[];
+  /** Decrypted messages received after establishment. */
+  messages: OpenedMessage[];
+  /** Seal and send one frame; returns the records sent (for replay/tamper tests). */
+  sendFrame(frame: Uint8Array): Uint8Array[];
+  sendControl(text: string): Uint8Array[];
+}
+
 /**
- * A client that runs the real hello by hand over a bare socket (so a test can then misbehave
- * at the WebSocket level). `identity` may be doctored (e.g. a wrong signing private key).
- * Resolves once it has received the listener's auth (i.e. it authenticated the listener).
+ * A dialler that runs the real session establishment by hand over a bare socket.
+ * `identity` may be doctored. Resolves once the session is established on its side.
  */
-export async function handClient(url: string, identity: IdentityKeys, opts: ClientOptions = {}): Promise<RawClient & { peer: HelloResult; selfPeerId: string }> {
+export async function handClient(url: string, identity: IdentityKeys, opts: ClientOptions & { policy?: NegotiationPolicy; omitCapabilities?: boolean } = {}): Promise<HandClient> {
   const c = rawClient(url, opts);
-  const hs = new HelloHandshake({ identity, role: 'dialler', nonce: new Uint8Array(randomBytes(32)), nickname: 'hand' });
-  c.ws.once('open', () => c.ws.send(hs.localHello()));
-  const peer = await new Promise<HelloResult>((resolve, reject) => {
-    const onMsg = (data: Buffer, isBinary: boolean) => {
-      if (isBinary) return;
+  const hs = new SessionHandshake({ role: 'dialler', identity, nickname: 'hand', policy: opts.policy ?? defaultNegotiationPolicy(), omitCapabilities: opts.omitCapabilities });
+  c.ws.once('open', () => {
+    for (const r of hs.start()) c.ws.send(r);
+  });
+  const records: Uint8Array[] = [];
+  const messages: OpenedMessage[] = [];
+  let session: SecureSession | undefined;
+  let result: SessionHandshakeResult | undefined;
+  let confirmed = false;
+  const done = await new Promise<SessionHandshakeResult>((resolve, reject) => {
+    c.ws.on('message', (data: Buffer, isBinary: boolean) => {
+      if (!isBinary) return;
+      const rec = new Uint8Array(data);
+      if (session && result) {
+        if (!confirmed) {
+          const [m] = session.open(rec);
+          if (m?.kind === 'confirm') {
+            confirmed = true;
+            resolve(result);
+          } else reject(new Error('no confirmation'));
+          return;
+        }
+        records.push(rec);
+        try {
+          messages.push(...session.open(rec));
+        } catch {
+          // recorded; tests inspect records
+        }
+        return;
+      }
       try {
-        const step = hs.receive(data.toString());
-        if (step.send) c.ws.send(step.send);
+        const step = hs.receive(rec);
+        for (const r of step.send) c.ws.send(r);
         if (step.done) {
-          c.ws.off('message', onMsg);
-          resolve(step.done);
+          session = new SecureSession({ ciphers: step.done.ciphers, maxFrameBytes: 1 << 20 });
+          result = step.done;
         }
       } catch (err) {
-        c.ws.off('message', onMsg);
         reject(err);
       }
-    };
-    c.ws.on('message', onMsg);
+    });
     c.closed.then(({ code, reason }) => reject(new Error(`closed ${code} ${reason}`)));
   });
-  return { ...c, peer, selfPeerId: peerIdHexFromNoiseKey(identity.noisePublicKey) };
+  const s = session!;
+  return {
+    ...c,
+    peer: done.peer,
+    selfPeerId: peerIdHexFromNoiseKey(identity.noisePublicKey),
+    session: s,
+    records,
+    messages,
+    sendFrame: (frame) => {
+      const recs = s.sealFrame(frame);
+      for (const r of recs) c.ws.send(r);
+      return recs;
+    },
+    sendControl: (text) => {
+      const recs = s.sealControl(text);
+      for (const r of recs) c.ws.send(r);
+      return recs;
+    },
+  };
+}
+
+/** An admission that records every report and can refuse addresses or peers. */
+export function recordingAdmission(refuse: { addresses?: string[]; peers?: string[] } = {}) {
+  const reports: OffenceReport[] = [];
+  const admission: PeerAdmission = {
+    allowAddress: (a) => (refuse.addresses?.includes(a) ? { ok: false, code: 'MG_ERR_PEER_BANNED', reason: 'test ban' } : { ok: true }),
+    allowPeer: (p) => (refuse.peers?.includes(p) ? { ok: false, code: 'MG_ERR_PEER_BANNED', reason: 'test ban' } : { ok: true }),
+    report: (e) => void reports.push(e),
+  };
+  return { admission, reports };
 }

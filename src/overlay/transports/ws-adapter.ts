@@ -1,31 +1,37 @@
 /**
- * The gateway-to-gateway link adapter over WebSocket (`ws`): listens for other meshgates
- * (a `WebSocketServer` on a node:http server), dials the configured peers (re-dialling with
- * capped exponential backoff and jitter until `stop()`), runs the signed hello
- * (src/overlay/hello.ts, docs/gateway-link.md) on every socket, and emits a
- * {@link WsGatewayLink} only once the peer is authenticated.
+ * The gateway-to-gateway link adapter over WebSocket (`ws`), plain (`ws://`) or TLS
+ * (`wss://`, when a certificate is configured or made): listens for other meshgates (a
+ * `WebSocketServer` on a node:http or node:https server), dials peers (re-dialling with
+ * capped exponential backoff and jitter until `stop()`), establishes an encrypted Noise XX
+ * session on every socket (src/overlay/session, docs/gateway-link.md) and emits a
+ * {@link SecureLink} only once the peer is authenticated, negotiated and admitted.
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { Duplex } from 'node:stream';
-import { randomBytes } from 'node:crypto';
-import { WebSocket, WebSocketServer, type RawData } from 'ws';
+import { WebSocket, WebSocketServer } from 'ws';
 import { MeshgateError } from '../../errors.js';
 import { DEFAULT_MAX_FRAME_BYTES } from '../../links/base-link.js';
 import type { Link } from '../../ports/link.js';
 import { BaseLinkAdapter } from '../../links/base-link-adapter.js';
 import type { Logger } from '../../ports/logger.js';
+import { OPEN_ADMISSION, type PeerAdmission } from '../../ports/admission.js';
 import type { IdentityKeys } from '../../protocol/keys.js';
-import { HELLO_FAILURE_REASONS, HELLO_NONCE_BYTES, HelloHandshake, helloFailed, helloFailureReason, type HelloFailureReason, type HelloRole } from '../hello.js';
 import { reconnectDelayMs, reconnectPolicy, type ReconnectPolicy } from '../../links/backoff.js';
-import { CLOSE_GRACE_MS, closeReason, WsGatewayLink } from './ws-link.js';
+import { MAX_RECORD_BYTES } from '../session/records.js';
+import { memorySessionAuthority, type SessionAuthority } from '../session/session-authority.js';
+import type { SessionFailureReason } from '../session/session-failure.js';
+import { DEFAULT_HANDSHAKE_TIMEOUT_MS, newSessionCounters, runSession, type SessionCounters } from './session-runner.js';
+import { WsChannel } from './ws-channel.js';
+import type { SecureLink } from './secure-link.js';
 
-/** WebSocket close code sent when a hello fails (private-use range, RFC 6455 §7.4.2). */
-export const HELLO_FAILED_CLOSE_CODE = 4001;
+/** WebSocket close code sent when a session fails (private-use range, RFC 6455 §7.4.2). */
+export { SESSION_FAILED_CLOSE_CODE as HELLO_FAILED_CLOSE_CODE } from './session-channel.js';
 /** Default URL path of the listener. */
 export const DEFAULT_GATEWAY_PATH = '/meshgate';
-/** Default hello timeout, ms (from socket open to authenticated). */
-export const DEFAULT_HELLO_TIMEOUT_MS = 10_000;
-/** Default cap on open sockets (in hello or linked, both directions); inbound upgrades beyond it get HTTP 503. */
+/** Default session-establishment timeout, ms. */
+export const DEFAULT_HELLO_TIMEOUT_MS = DEFAULT_HANDSHAKE_TIMEOUT_MS;
+/** Default cap on open sockets (establishing or linked, both directions); inbound upgrades beyond it get HTTP 503. */
 export const DEFAULT_MAX_CONNECTIONS = 64;
 
 export interface WsGatewayLinkAdapterComponents {
@@ -36,46 +42,60 @@ export interface WsGatewayLinkAdapterComponents {
   now?: () => number;
   /** Uniform [0, 1) source for redial jitter (default Math.random). */
   random?: () => number;
+  /** Negotiation policy and capability pins (default: default policy, in-memory pins). */
+  authority?: SessionAuthority;
+  /** Peer admission (default: admit everyone). */
+  admission?: PeerAdmission;
 }
 
 export interface WsGatewayLinkAdapterInit {
-  /** Accept inbound links on ws://host:port/path (port 0 = any free port; see `address()`). */
+  /** Accept inbound links on ws(s)://host:port/path (port 0 = any free port; see `address()`). */
   listen?: { host: string; port: number; path?: string };
+  /** PEM certificate and key: the listener serves `wss://` (TLS) instead of `ws://`. `sha256`/`notAfter` are shown on status. */
+  tls?: { cert: string; key: string; sha256?: string; notAfter?: number };
   /** ws:// or wss:// URLs of gateways to dial. */
   peers?: readonly string[];
   nickname: string;
-  /** ms from socket open until the hello must be complete (default 10,000). */
+  /** ms from socket open until the session must be established (default 10,000). */
   helloTimeoutMs?: number;
   /** Redial backoff (defaults: 1,000 ms initial, 60,000 ms max, factor 2, jitter 0.2). */
   reconnect?: Partial<ReconnectPolicy>;
   /** Cap on open sockets, both directions (default 64). */
   maxConnections?: number;
-  /** Frame cap, bytes (default 66,047); ws maxPayload is 4× this. */
+  /** Frame cap, bytes (default 66,047). */
   maxFrameBytes?: number;
   /** Peer IDs allowed to link (undefined = any authenticated gateway). */
   allowedPeers?: readonly string[];
   /** Keep-alive ping interval per link, ms (default 15,000). */
   pingIntervalMs?: number;
-  /** Egress cap per link on ws.bufferedAmount, bytes (default 1 MiB). */
+  /** Egress cap per link on queued bytes (default 1 MiB). */
   maxBufferedBytes?: number;
+  /** Records per direction between session rekeys (default 65,536). */
+  rekeyInterval?: number;
 }
 
 /** Counters of one adapter (all monotonic except `active` and `pending`). */
 export interface WsGatewayAdapterStats {
-  /** Hellos this side refused, by reason. */
-  helloFailures: Record<HelloFailureReason, number>;
-  /** Hellos the peer refused (close 4001), by the reason it gave. */
-  helloRefusals: Record<HelloFailureReason, number>;
+  /** Sessions this side refused, by reason. */
+  helloFailures: Record<SessionFailureReason, number>;
+  /** Sessions the peer refused (close 4001), by the reason it gave. */
+  helloRefusals: Record<SessionFailureReason, number>;
+  /** Established sessions by negotiated mode. */
+  modes: Record<string, number>;
   /** Outbound connection attempts. */
   dials: number;
   /** Inbound WebSocket upgrades accepted. */
   accepted: number;
-  /** Inbound upgrades refused because `maxConnections` was reached. */
+  /** Inbound upgrades refused (connection cap or admission). */
   refused: number;
   /** Authenticated links open now. */
   active: number;
-  /** Sockets open now that have not (yet) completed the hello. */
+  /** Sockets open now that have not (yet) established a session. */
   pending: number;
+  /** `ws` or `wss`. */
+  scheme: 'ws' | 'wss';
+  /** The wss:// certificate (SHA-256 of the DER, expiry ms), or null for ws://. */
+  certificate: { sha256: string | null; notAfter: number | null } | null;
 }
 
 interface Dialler {
@@ -84,28 +104,42 @@ interface Dialler {
   timer: ReturnType<typeof setTimeout> | undefined;
   /** Who asked for this dial (`config`, `mdns`, `directory`, ...), shown on status. */
   source: string;
-  /** The socket of the current attempt, and the link once authenticated. */
   ws?: WebSocket;
-  link?: WsGatewayLink;
+  link?: SecureLink;
   removed?: boolean;
 }
 
-const zeroReasons = (): Record<HelloFailureReason, number> =>
-  Object.fromEntries(HELLO_FAILURE_REASONS.map((r) => [r, 0])) as Record<HelloFailureReason, number>;
+function checkUrl(url: string): void {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    throw new MeshgateError('MG_ERR_CONFIG_INVALID', `gateway peer ${url} is not a URL`, { field: 'peers' });
+  }
+  if (u.protocol !== 'ws:' && u.protocol !== 'wss:') throw new MeshgateError('MG_ERR_CONFIG_INVALID', `gateway peer ${url} is not ws:// or wss://`, { field: 'peers' });
+}
+
+/** The IP of an address as seen by a socket, without an IPv4-mapped prefix. */
+function plainIp(ip: string | undefined): string | undefined {
+  return ip?.replace(/^::ffff:/, '');
+}
 
 /**
  * {@link LinkAdapter} of kind `ws-gateway`.
  * @throws MG_ERR_CONFIG_INVALID from the constructor for a peer URL that is not ws:// or
  *   wss://, or an invalid reconnect policy; MG_ERR_LINK_LISTEN from `start()` when the
- *   listener cannot bind. Hello failures (MG_ERR_HELLO_FAILED, `details.reason`) and dial
- *   failures (MG_ERR_LINK_CONNECT) are emitted as `error` events, never thrown.
+ *   listener cannot bind. Session failures (MG_ERR_HELLO_FAILED, MG_ERR_SESSION_INCOMPATIBLE,
+ *   MG_ERR_SESSION_DOWNGRADE, with `details.reason`) and dial failures (MG_ERR_LINK_CONNECT)
+ *   are emitted as `error` events, never thrown.
  */
 export class WsGatewayLinkAdapter extends BaseLinkAdapter {
   readonly kind = 'ws-gateway' as const;
   private readonly logger: Logger;
-  private readonly keys: IdentityKeys;
+  private readonly identity: { keys: IdentityKeys; peerId: string };
   private readonly now: () => number;
   private readonly random: () => number;
+  private readonly authority: SessionAuthority;
+  private readonly admission: PeerAdmission;
   private readonly init: WsGatewayLinkAdapterInit;
   private readonly policy: ReconnectPolicy;
   private readonly maxFrameBytes: number;
@@ -114,8 +148,9 @@ export class WsGatewayLinkAdapter extends BaseLinkAdapter {
   private readonly path: string;
   private readonly diallers: Dialler[];
   private readonly sockets = new Set<WebSocket>();
-  private readonly links = new Set<WsGatewayLink>();
-  private readonly counters = { helloFailures: zeroReasons(), helloRefusals: zeroReasons(), dials: 0, accepted: 0, refused: 0 };
+  private readonly links = new Set<SecureLink>();
+  private readonly counters: SessionCounters = newSessionCounters();
+  private readonly conn = { dials: 0, accepted: 0, refused: 0 };
   private server: Server | undefined;
   private wss: WebSocketServer | undefined;
   private nextLinkNo = 1;
@@ -124,9 +159,11 @@ export class WsGatewayLinkAdapter extends BaseLinkAdapter {
   constructor(components: WsGatewayLinkAdapterComponents, init: WsGatewayLinkAdapterInit) {
     super(components.logger);
     this.logger = components.logger;
-    this.keys = components.identity.keys;
+    this.identity = components.identity;
     this.now = components.now ?? Date.now;
     this.random = components.random ?? Math.random;
+    this.authority = components.authority ?? memorySessionAuthority(this.now);
+    this.admission = components.admission ?? OPEN_ADMISSION;
     this.init = init;
     this.policy = reconnectPolicy(init.reconnect);
     this.maxFrameBytes = init.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
@@ -134,13 +171,7 @@ export class WsGatewayLinkAdapter extends BaseLinkAdapter {
     this.maxConnections = init.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
     this.path = init.listen?.path ?? DEFAULT_GATEWAY_PATH;
     this.diallers = (init.peers ?? []).map((url) => {
-      let u: URL;
-      try {
-        u = new URL(url);
-      } catch {
-        throw new MeshgateError('MG_ERR_CONFIG_INVALID', `gateway peer ${url} is not a URL`, { field: 'peers' });
-      }
-      if (u.protocol !== 'ws:' && u.protocol !== 'wss:') throw new MeshgateError('MG_ERR_CONFIG_INVALID', `gateway peer ${url} is not ws:// or wss://`, { field: 'peers' });
+      checkUrl(url);
       return { url, attempt: 0, timer: undefined, source: 'config' };
     });
   }
@@ -151,13 +182,7 @@ export class WsGatewayLinkAdapter extends BaseLinkAdapter {
    */
   addPeer(url: string, source = 'runtime'): void {
     if (this.diallers.some((d) => d.url === url)) return;
-    let u: URL;
-    try {
-      u = new URL(url);
-    } catch {
-      throw new MeshgateError('MG_ERR_CONFIG_INVALID', `gateway peer ${url} is not a URL`, { field: 'peers' });
-    }
-    if (u.protocol !== 'ws:' && u.protocol !== 'wss:') throw new MeshgateError('MG_ERR_CONFIG_INVALID', `gateway peer ${url} is not ws:// or wss://`, { field: 'peers' });
+    checkUrl(url);
     const d: Dialler = { url, attempt: 0, timer: undefined, source };
     this.diallers.push(d);
     if (this.running) this.dial(d);
@@ -187,16 +212,24 @@ export class WsGatewayLinkAdapter extends BaseLinkAdapter {
     return a && typeof a === 'object' ? { host: a.address, port: a.port } : undefined;
   }
 
+  /** Open session links (for status). */
+  sessionLinks(): SecureLink[] {
+    return [...this.links];
+  }
+
   /** Snapshot of the counters. */
   stats(): WsGatewayAdapterStats {
     return {
       helloFailures: { ...this.counters.helloFailures },
       helloRefusals: { ...this.counters.helloRefusals },
-      dials: this.counters.dials,
-      accepted: this.counters.accepted,
-      refused: this.counters.refused,
+      modes: { ...this.counters.modes },
+      dials: this.conn.dials,
+      accepted: this.conn.accepted,
+      refused: this.conn.refused,
       active: this.links.size,
       pending: Math.max(0, this.sockets.size - this.links.size),
+      scheme: this.init.tls ? 'wss' : 'ws',
+      certificate: this.init.tls ? { sha256: this.init.tls.sha256 ?? null, notAfter: this.init.tls.notAfter ?? null } : null,
     };
   }
 
@@ -206,11 +239,12 @@ export class WsGatewayLinkAdapter extends BaseLinkAdapter {
     this.running = true;
     if (this.init.listen) {
       const { host, port } = this.init.listen;
-      const server = createServer((_req, res) => {
+      const handler = (_req: IncomingMessage, res: import('node:http').ServerResponse) => {
         res.writeHead(426, { 'content-type': 'text/plain', connection: 'close' });
         res.end('meshgate gateway link: WebSocket only\n');
-      });
-      this.wss = new WebSocketServer({ noServer: true, maxPayload: 4 * this.maxFrameBytes, perMessageDeflate: false, clientTracking: false });
+      };
+      const server: Server = this.init.tls ? createTlsServer({ cert: this.init.tls.cert, key: this.init.tls.key }, handler) : createServer(handler);
+      this.wss = new WebSocketServer({ noServer: true, maxPayload: MAX_RECORD_BYTES, perMessageDeflate: false, clientTracking: false });
       server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.onUpgrade(req, socket, head));
       try {
         await new Promise<void>((resolve, reject) => {
@@ -227,8 +261,9 @@ export class WsGatewayLinkAdapter extends BaseLinkAdapter {
         throw new MeshgateError('MG_ERR_LINK_LISTEN', `cannot listen on ${host}:${port}: ${(err as Error).message}`, { host, port });
       }
       server.on('error', (err) => this.logger.warn({ err: err.message }, 'gateway listener error'));
+      server.on('tlsClientError', (err: Error) => this.logger.debug({ err: err.message }, 'gateway TLS client error'));
       this.server = server;
-      this.logger.info({ address: this.address(), path: this.path }, 'gateway link listening');
+      this.logger.info({ address: this.address(), path: this.path, scheme: this.init.tls ? 'wss' : 'ws' }, 'gateway link listening');
     }
     for (const d of this.diallers) this.dial(d);
   }
@@ -276,39 +311,56 @@ export class WsGatewayLinkAdapter extends BaseLinkAdapter {
     if (pathname !== this.path) return reject('404 Not Found');
     if (!this.running || !this.wss) return reject('503 Service Unavailable');
     if (this.sockets.size >= this.maxConnections) {
-      this.counters.refused++;
+      this.conn.refused++;
       this.logger.debug({ max: this.maxConnections }, 'inbound gateway link refused: connection cap');
       return reject('503 Service Unavailable');
     }
+    const ip = plainIp(req.socket.remoteAddress);
+    const admit = this.admission.allowAddress(ip ?? '', 'inbound');
+    if (!admit.ok) {
+      this.conn.refused++;
+      this.logger.debug({ ip, code: admit.code, reason: admit.reason }, 'inbound gateway link refused by admission');
+      return reject('403 Forbidden');
+    }
     this.wss.handleUpgrade(req, socket, head, (ws) => {
-      this.counters.accepted++;
-      const remote = `${req.socket.remoteAddress}:${req.socket.remotePort}`;
-      this.track(ws, remote);
-      this.runHello(ws, 'listener', remote, () => {});
+      this.conn.accepted++;
+      const remote = `${ip}:${req.socket.remotePort}`;
+      this.track(ws);
+      this.establish(ws, 'listener', remote, ip, () => {});
     });
   }
 
-  private track(ws: WebSocket, remote: string): void {
+  private track(ws: WebSocket): void {
     this.sockets.add(ws);
-    ws.on('error', (err) => this.logger.debug({ remote, err: err.message }, 'gateway socket error'));
+    ws.on('error', (err) => this.logger.debug({ err: err.message }, 'gateway socket error'));
     ws.once('close', () => this.sockets.delete(ws));
   }
 
   private dial(d: Dialler): void {
     d.timer = undefined;
-    if (!this.running) return;
-    this.counters.dials++;
-    const ws = new WebSocket(d.url, { maxPayload: 4 * this.maxFrameBytes, perMessageDeflate: false, handshakeTimeout: this.helloTimeoutMs });
+    if (!this.running || d.removed) return;
+    const u = new URL(d.url);
+    const host = u.hostname.replace(/^\[|\]$/g, '');
+    const admit = this.admission.allowAddress(host, 'outbound');
+    if (!admit.ok) {
+      this.emit('error', new MeshgateError('MG_ERR_LINK_CONNECT', `dial ${d.url} refused by admission: ${admit.reason}`, { url: d.url, code: admit.code }));
+      this.scheduleRedial(d);
+      return;
+    }
+    this.conn.dials++;
+    // TLS only hides the session from the path; the peer is authenticated by the Noise
+    // handshake (its static key must hash to its peer ID), so a self-signed certificate is fine.
+    const ws = new WebSocket(d.url, { maxPayload: MAX_RECORD_BYTES, perMessageDeflate: false, handshakeTimeout: this.helloTimeoutMs, rejectUnauthorized: false });
     d.ws = ws;
     d.link = undefined;
-    this.track(ws, d.url);
+    this.track(ws);
     let opened = false;
     ws.once('error', (err) => {
       if (!opened) this.emit('error', new MeshgateError('MG_ERR_LINK_CONNECT', `dial ${d.url} failed: ${err.message}`, { url: d.url }));
     });
     ws.once('open', () => {
       opened = true;
-      this.runHello(ws, 'dialler', d.url, (link) => {
+      this.establish(ws, 'dialler', d.url, host, (link) => {
         if (link) {
           d.attempt = 0;
           d.link = link;
@@ -326,82 +378,35 @@ export class WsGatewayLinkAdapter extends BaseLinkAdapter {
     d.timer = setTimeout(() => this.dial(d), delay);
   }
 
-  /** Run the hello on an open socket; on success hand the socket to a new link. */
-  private runHello(ws: WebSocket, role: HelloRole, remote: string, onEnd: (link: WsGatewayLink | undefined) => void): void {
-    const hs = new HelloHandshake({
-      identity: this.keys,
-      role,
-      nonce: new Uint8Array(randomBytes(HELLO_NONCE_BYTES)),
-      nickname: this.init.nickname,
-      allowedPeers: this.init.allowedPeers,
-    });
-    let finished = false;
-    const finish = () => {
-      finished = true;
-      clearTimeout(timer);
-      ws.off('message', onMessage);
-      ws.off('close', onClose);
-    };
-    const fail = (err: MeshgateError) => {
-      if (finished) return;
-      finish();
-      const reason = helloFailureReason(err) ?? 'malformed';
-      this.counters.helloFailures[reason]++;
-      this.logger.debug({ remote, reason }, 'gateway hello failed');
-      ws.close(HELLO_FAILED_CLOSE_CODE, closeReason(`hello failed: ${reason}`));
-      const grace = setTimeout(() => ws.terminate(), CLOSE_GRACE_MS);
-      ws.once('close', () => clearTimeout(grace));
-      this.emit('error', err);
-      onEnd(undefined);
-    };
-    const onMessage = (data: RawData, isBinary: boolean) => {
-      if (finished) return;
-      if (isBinary) return fail(hs.fail('malformed', 'binary message before the hello completed'));
-      let step;
-      try {
-        step = hs.receive(data.toString());
-      } catch (err) {
-        return fail(err instanceof MeshgateError ? err : helloFailed('malformed', String(err)));
-      }
-      if (step.send !== undefined) ws.send(step.send);
-      if (step.done) {
-        finish();
-        const link = new WsGatewayLink(
-          { logger: this.logger, now: this.now },
-          {
-            id: `ws-gateway#${this.nextLinkNo++}(${remote})`,
-            socket: ws,
-            remoteAddress: remote,
-            peer: step.done,
-            maxFrameBytes: this.maxFrameBytes,
-            maxBufferedBytes: this.init.maxBufferedBytes,
-            pingIntervalMs: this.init.pingIntervalMs,
-          },
-        );
+  private establish(ws: WebSocket, role: 'dialler' | 'listener', remote: string, ip: string | undefined, onEnd: (link: SecureLink | undefined) => void): void {
+    const channel = new WsChannel({ socket: ws, remoteAddress: remote, remoteIp: ip, pingIntervalMs: this.init.pingIntervalMs });
+    runSession(
+      { logger: this.logger, identity: this.identity, authority: this.authority, admission: this.admission, now: this.now },
+      {
+        role,
+        channel,
+        nickname: this.init.nickname,
+        allowedPeers: this.init.allowedPeers,
+        timeoutMs: this.helloTimeoutMs,
+        transport: this.init.tls && role === 'listener' ? 'wss' : remote.startsWith('wss:') ? 'wss' : 'ws',
+        linkKind: 'ws-gateway',
+        linkId: `ws-gateway#${this.nextLinkNo++}(${remote})`,
+        maxFrameBytes: this.maxFrameBytes,
+        maxBufferedBytes: this.init.maxBufferedBytes,
+        rekeyInterval: this.init.rekeyInterval,
+        counters: this.counters,
+      },
+      (link, err) => {
+        if (!link) {
+          if (err) this.emit('error', err);
+          onEnd(undefined);
+          return;
+        }
         this.links.add(link);
         link.on('close', () => this.links.delete(link));
-        this.logger.info({ link: link.id, peer: step.done.peerId, nickname: step.done.nickname, version: step.done.version }, 'gateway link authenticated');
         onEnd(link);
         this.emit('link', link as Link);
-      }
-    };
-    const onClose = (code: number, reasonBuf: Buffer) => {
-      if (finished) return;
-      finish();
-      const text = reasonBuf.toString('utf8');
-      if (code === HELLO_FAILED_CLOSE_CODE) {
-        const m = /^hello failed: ([a-z-]+)/.exec(text);
-        const reason = (HELLO_FAILURE_REASONS as readonly string[]).includes(m?.[1] ?? '') ? (m![1] as HelloFailureReason) : 'malformed';
-        this.counters.helloRefusals[reason]++;
-        this.emit('error', helloFailed(reason, `refused by the peer at ${remote}`, { byPeer: true, remoteAddress: remote }));
-      } else {
-        this.logger.debug({ remote, code, reason: text }, 'socket closed during hello');
-      }
-      onEnd(undefined);
-    };
-    const timer = setTimeout(() => fail(hs.fail('timeout', `no hello within ${this.helloTimeoutMs} ms`)), this.helloTimeoutMs);
-    ws.on('message', onMessage);
-    ws.on('close', onClose);
-    ws.send(hs.localHello());
+      },
+    );
   }
 }
