@@ -116,6 +116,13 @@ export const ERROR_CODES = {
   MG_ERR_SESSION_DOWNGRADE: { area: 'overlay-session', description: 'An authenticated peer offered fewer security-relevant capabilities (or an older major version) than pinned for it; the session is refused.' },
   MG_ERR_SESSION_INCOMPATIBLE: { area: 'overlay-session', description: 'Version negotiation ended Incompatible: the peer is below the minimum version, outside the legacy window, or lacks a required capability.' },
   MG_ERR_CERTIFICATE: { area: 'overlay-session', description: 'The TLS / WebTransport certificate could not be loaded, generated or stored.' },
+  // --- bandwidth QoS (issue 7, src/qos, src/gateway/modules/qos-module.ts) ---
+  MG_ERR_QOS_AQM_DROP: { area: 'qos', description: 'CoDel dropped a queued frame whose sojourn time stayed above target for an interval (RFC 8289); counted per link and class.' },
+  MG_ERR_QOS_FLOW_OVERFLOW: { area: 'qos', description: "A flow exceeded its per-flow byte or unit cap on an egress link; that flow's oldest unit was dropped." },
+  MG_ERR_QOS_QUEUE_OVERFLOW: { area: 'qos', description: "An egress link's QoS queue exceeded its byte limit; the oldest unit of the fattest flow was dropped." },
+  MG_ERR_QOS_ORPHAN_FRAGMENT: { area: 'qos', description: 'A queued fragment was dropped without being sent because another fragment of the same packet had been dropped (the receiver could not reassemble it).' },
+  MG_ERR_QOS_LINK_CLOSED: { area: 'qos', description: 'Units still queued in the QoS scheduler when their link closed were discarded.' },
+  MG_ERR_QOS_BACKPRESSURE_IGNORED: { area: 'qos', description: 'A gateway that speaks the credit protocol sent more data than it was granted; reported to peer admission as ignored-backpressure.' },
 } as const;
 
 /** A stable meshgate error code, e.g. `MG_ERR_FRAME_TOO_SHORT`. */

@@ -14,4 +14,8 @@ test('meshgate, meshgate/protocol and meshgate/mesh resolve by package name', as
   assert.equal(typeof mesh.MeshEngine, 'function');
   const detection = await import('meshgate/detection');
   for (const name of ['PhiAccrualFailureDetector', 'Membership', 'RouteHold', 'Topology', 'HealthModel']) assert.equal(typeof (detection as Record<string, unknown>)[name], 'function', name);
+  const qos = await import('meshgate/qos');
+  for (const name of ['QosScheduler', 'LinkShaper', 'TokenBucket', 'classifyFrame', 'cakeCodelParams', 'AimdRate', 'CreditLedger']) {
+    assert.equal(typeof (qos as Record<string, unknown>)[name], 'function', name);
+  }
 });

@@ -385,6 +385,35 @@ export const CONFIG_TREE = {
       certificateDays: integer(13, 1, 14, { description: 'Validity of the WebTransport certificate, days (at most 14 for certificate hashes); rotated 1 day before expiry.', restart: true }),
     },
   },
+  qos: {
+    enabled: boolean(true, { description: 'Put a QoS scheduler (token bucket, control/realtime/bulk classes, DRR, CoDel) in front of every link (docs/qos.md).', restart: true }),
+    aimd: boolean(true, { description: 'Adapt each shaped link rate AIMD-style from its measured driver queue (x0.85 / +5 % of the maximum).', restart: true }),
+    ble: {
+      rateBytesPerSec: integer(32_000, 0, 1_250_000_000, { description: 'Shaped egress rate of each BLE link, bytes/s (0 = unshaped: only classes, DRR and AQM apply, paced by the driver queue).', restart: true }),
+      burstBytes: integer(2_048, 64, 16_777_216, { description: 'Token-bucket depth of each BLE link, bytes (raised to one unit if smaller: 512 on BLE, 1,500 elsewhere).', restart: true }),
+    },
+    lan: {
+      rateBytesPerSec: integer(0, 0, 1_250_000_000, { description: 'Shaped egress rate of each LAN / Wi-Fi Direct TCP link, bytes/s (0 = unshaped: only classes, DRR and AQM apply, paced by the driver queue).', restart: true }),
+      burstBytes: integer(65_536, 64, 16_777_216, { description: 'Token-bucket depth of each LAN / Wi-Fi Direct TCP link, bytes (raised to one unit if smaller: 512 on BLE, 1,500 elsewhere).', restart: true }),
+    },
+    gateway: {
+      rateBytesPerSec: integer(0, 0, 1_250_000_000, { description: 'Shaped egress rate of each gateway (WebSocket) link, bytes/s (0 = unshaped: only classes, DRR and AQM apply, paced by the driver queue).', restart: true }),
+      burstBytes: integer(65_536, 64, 16_777_216, { description: 'Token-bucket depth of each gateway (WebSocket) link, bytes (raised to one unit if smaller: 512 on BLE, 1,500 elsewhere).', restart: true }),
+    },
+    groupBleRateBytesPerSec: integer(0, 0, 1_250_000_000, { description: 'Rate shared by all BLE links together (one radio), bytes/s; 0 = no group cap.', restart: true }),
+    groupUplinkRateBytesPerSec: integer(0, 0, 1_250_000_000, { description: 'Rate shared by all gateway links together (the uplink, e.g. a metered LTE modem), bytes/s; 0 = no group cap.', restart: true }),
+    peerRateBytesPerSec: integer(0, 0, 1_250_000_000, { description: 'Rate cap per neighbour peer (all links to one peer ID share it), bytes/s; 0 = no per-peer cap.', restart: true }),
+    controlCapDivisor: integer(4, 1, 64, { description: 'The control class may use at most 1/N of a link while other classes are backlogged.', restart: true }),
+    realtimeCapDivisor: integer(2, 1, 64, { description: 'The realtime class may use at most 1/N of a link while other classes are backlogged.', restart: true }),
+    bulkMinDivisor: integer(16, 1, 1024, { description: 'The bulk class is guaranteed at least 1/N of a link while it is backlogged.', restart: true }),
+    queueBytes: integer(262_144, 4_096, 67_108_864, { description: 'Byte limit of each link QoS queue; overflow drops the oldest unit of the fattest flow.', restart: true }),
+    flowMaxBytes: integer(65_536, 1_024, 67_108_864, { description: 'Per-flow byte cap in a link queue; overflow drops that flow\'s oldest unit.', restart: true }),
+    flowMaxUnits: integer(256, 1, 65_536, { description: 'Per-flow unit cap in a link queue; overflow drops that flow\'s oldest unit.', restart: true }),
+    driverQueueBytes: integer(65_536, 1_024, 16_777_216, { description: 'Bytes an unshaped link may hold in its driver (socket buffer) before the scheduler holds units back.', restart: true }),
+    creditWindowBytes: integer(262_144, 4_096, 67_108_864, { description: 'Credit window granted to upstream gateways, bytes beyond what they have sent; not advanced while congested.', restart: true }),
+    pauseFillPercent: integer(75, 1, 100, { description: 'Backpressure starts when a link queue is this full (percent of queueBytes).', restart: false }),
+    resumeFillPercent: integer(50, 0, 100, { description: 'Backpressure ends when every link queue is below this fill (percent of queueBytes).', restart: false }),
+  },
 };
 
 type ValueOf<N> = N extends SettingSpec<infer V> ? V : { readonly [K in keyof N]: ValueOf<N[K]> };

@@ -13,10 +13,15 @@ import { DiscoveryModule } from './modules/discovery-module.js';
 import { RoutingModule } from './modules/routing-module.js';
 import { DetectionModule } from './modules/detection-module.js';
 import { LedgerModule } from './modules/ledger-module.js';
+import { QosModule } from './modules/qos-module.js';
 
 /** Build the configured modules (disabled ones are left out). */
 export function createModules(config: Readonly<GatewayConfig>): GatewayModule[] {
   const modules: GatewayModule[] = [];
+  // qos first, so its wrapLink is innermost: the decorators above it (failover retention,
+  // receipts) see each frame when the engine sends it, and frames still queued for a link
+  // that dies are retained and re-sent by failover instead of vanishing with the queue
+  if (config.qos.enabled) modules.push(new QosModule());
   if (config.hygiene.enabled) modules.push(new HygieneModule());
   if (config.ble.peripheral.enabled || config.ble.central.enabled) modules.push(new BleModule());
   modules.push(new OverlayModule());

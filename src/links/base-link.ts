@@ -128,6 +128,14 @@ export abstract class BaseLink implements Link {
     this.deliverControl(msg);
   }
 
+  /** Pause or resume inbound reads (QoS backpressure). Default: no-op; socket links override it. */
+  setReadPaused(_paused: boolean): void {}
+
+  /** Bytes accepted by `send` that the driver has not sent yet. Default 0 (unknown); socket links override it. */
+  driverQueueBytes(): number {
+    return 0;
+  }
+
   close(reason = 'closed locally'): Promise<void> {
     if (!this.closing) {
       this.open = false;

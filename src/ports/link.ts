@@ -80,6 +80,13 @@ export interface Link {
    */
   sendControl(msg: ControlMessage): boolean;
   close(reason?: string): Promise<void>;
+  /**
+   * Optional (QoS backpressure): stop (true) or resume (false) reading inbound frames, so
+   * the transport's own flow control (TCP window, ws) slows the remote sender down.
+   */
+  setReadPaused?(paused: boolean): void;
+  /** Optional (QoS): bytes handed to this link that its driver has not sent yet (socket `writableLength`, ws `bufferedAmount`, BLE backlog). */
+  driverQueueBytes?(): number;
   on<E extends keyof LinkEvents>(event: E, listener: LinkEvents[E]): void;
   off<E extends keyof LinkEvents>(event: E, listener: LinkEvents[E]): void;
   stats(): LinkStats;

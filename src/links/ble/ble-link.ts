@@ -238,6 +238,13 @@ export class BleLink extends BaseLink {
     });
   }
 
+  /** Bytes waiting in the notification / write FIFO: the BLE driver backlog QoS measures (at most queueFrames values). */
+  override driverQueueBytes(): number {
+    let n = 0;
+    for (let i = this.head; i < this.queue.length; i++) n += this.queue[i].length;
+    return n;
+  }
+
   protected transmit(frame: Uint8Array): boolean {
     if (this.queued >= this.queueCap) return false;
     this.queue.push(frame);

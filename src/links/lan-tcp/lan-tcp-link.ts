@@ -110,6 +110,18 @@ export class LanTcpLink extends BaseLink {
     return super.send(frame);
   }
 
+  /** Pause / resume reading the socket (TCP flow control then slows the sender). */
+  override setReadPaused(paused: boolean): void {
+    if (this.socket.destroyed) return;
+    if (paused) this.socket.pause();
+    else this.socket.resume();
+  }
+
+  /** The socket's unsent bytes (`writableLength`). */
+  override driverQueueBytes(): number {
+    return this.socket.writableLength;
+  }
+
   protected transmit(frame: Uint8Array): boolean {
     if (!this.socket.writable || this.socket.writableLength > this.maxWriteBufferBytes) return false;
     const buf = Buffer.allocUnsafe(LENGTH_PREFIX_BYTES + frame.length);

@@ -110,6 +110,11 @@ export class SecureLink extends BaseLink {
     return this.secure.stats();
   }
 
+  /** Bytes handed to the link and not yet written by the transport: the batch being sealed plus the channel's buffer (QoS driver queue). */
+  override driverQueueBytes(): number {
+    return this.channel.bufferedBytes() + this.batchBytes;
+  }
+
   private hasRoom(bytes: number): boolean {
     if (!this.channel.isOpen) return false;
     const q = this.channel.bufferedBytes() + this.batchBytes;
