@@ -31,7 +31,7 @@
 import { cpus, totalmem, arch, platform } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { ManualClock } from '../src/ports/clock.js';
-import { mulberry32 } from '../src/links/memory/prng.js';
+import { mulberry32 } from '../src/util/prng.js';
 import { loadConfig } from '../src/gateway/config.js';
 import { Awareness, Membership, PhiAccrualFailureDetector, type PhiAccrualOptions } from '../src/detection/index.js';
 

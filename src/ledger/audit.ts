@@ -18,6 +18,7 @@
  * in it (else MG_ERR_LEDGER_UNKNOWN_KEY); without, the keys embedded in the export are used
  * and the report says `keysPinned: false`.
  */
+import { mulberry32 } from '../util/prng.js';
 import type { ErrorCode } from '../errors.js';
 import { bytesEqual, fromHex } from '../protocol/hex.js';
 import { leafHash, MerkleTree, verifyInclusion } from './merkle.js';
@@ -233,14 +234,5 @@ function sample<T>(items: readonly T[], n: number, random: () => number): T[] {
   return a.slice(0, k);
 }
 
-/** mulberry32 (Tommy Ettinger's public-domain 32-bit generator): a seeded uniform [0, 1) source. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The seeded generator used for sampling (src/util/prng.ts), re-exported for callers of the audit. */
+export { mulberry32 };

@@ -4,3 +4,4 @@ export type { BaseLinkInit } from './base-link.js';
 export * from './memory/index.js';
 export * from './lan-tcp/index.js';
 export { reconnectDelayMs, reconnectPolicy, DEFAULT_RECONNECT_POLICY, type ReconnectPolicy } from './backoff.js';
+export { DelegatingLink } from './delegating-link.js';

@@ -115,20 +115,43 @@ export function runMigrations(
     });
   }
   const record = preparedRetained(db, 'INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)');
+  const applied = applySteps(components, db, migrations, from, {
+    record: (m) => record.run(m.version, m.name, components.now()),
+    after: (m) => setPragma(db, `user_version = ${m.version}`),
+    label: (m) => `migration ${m.version} (${m.name})`,
+    details: {},
+  });
+  return { from, to: Math.max(from, latest), applied };
+}
+
+/**
+ * Run the steps of `migrations` newer than `from`, each in its own transaction together
+ * with `record(m)`; `after(m)` runs once the step committed. Shared by the core stream and
+ * the per-module streams (src/storage/module-migrations.ts).
+ * @returns the names of the steps applied.
+ * @throws MG_ERR_MIGRATION for a failing step (rolled back; earlier steps stay applied).
+ */
+export function applySteps(
+  components: { logger: Logger },
+  db: BetterSqlite3.Database,
+  migrations: readonly Migration[],
+  from: number,
+  hooks: { record: (m: Migration) => void; after?: (m: Migration) => void; label: (m: Migration) => string; details: Record<string, unknown> },
+): string[] {
   const applied: string[] = [];
   for (const m of migrations) {
     if (m.version <= from) continue;
     try {
       db.transaction(() => {
         m.up(db);
-        record.run(m.version, m.name, components.now());
+        hooks.record(m);
       })();
-      setPragma(db, `user_version = ${m.version}`);
+      hooks.after?.(m);
     } catch (err) {
-      throw toStorageError(err, `migration ${m.version} (${m.name})`, 'MG_ERR_MIGRATION', { version: m.version });
+      throw toStorageError(err, hooks.label(m), 'MG_ERR_MIGRATION', { ...hooks.details, version: m.version });
     }
     applied.push(m.name);
-    components.logger.info({ version: m.version, name: m.name }, 'applied schema migration');
+    components.logger.info({ ...hooks.details, version: m.version, name: m.name }, 'applied schema migration');
   }
-  return { from, to: Math.max(from, latest), applied };
+  return applied;
 }

@@ -10,7 +10,7 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import { MeshgateError } from '../errors.js';
 import type { Logger } from '../ports/logger.js';
-import type { Migration, MigrationResult } from './migrations.js';
+import { applySteps, type Migration, type MigrationResult } from './migrations.js';
 import { preparedRetained } from './statement-retention.js';
 import { toStorageError } from './sqlite-errors.js';
 
@@ -57,19 +57,10 @@ export function applyModuleMigrations(
     });
   }
   const record = preparedRetained(db, 'INSERT INTO module_migrations (module, version, name, applied_at) VALUES (?, ?, ?, ?)');
-  const applied: string[] = [];
-  for (const m of migrations) {
-    if (m.version <= from) continue;
-    try {
-      db.transaction(() => {
-        m.up(db);
-        record.run(module, m.version, m.name, components.now());
-      })();
-    } catch (err) {
-      throw toStorageError(err, `module ${module} migration ${m.version} (${m.name})`, 'MG_ERR_MIGRATION', { module, version: m.version });
-    }
-    applied.push(m.name);
-    components.logger.info({ module, version: m.version, name: m.name }, 'applied module schema migration');
-  }
+  const applied = applySteps(components, db, migrations, from, {
+    record: (m) => record.run(module, m.version, m.name, components.now()),
+    label: (m) => `module ${module} migration ${m.version} (${m.name})`,
+    details: { module },
+  });
   return { from, to: Math.max(from, latest), applied };
 }

@@ -15,7 +15,7 @@ import { toHex } from '../../src/protocol/hex.js';
 import { ed25519PrivateKey, generateIdentityKeys, peerIdFromNoiseKey, type IdentityKeys } from '../../src/protocol/keys.js';
 import { MessageType, type BitchatPacket, type DecodedFrame } from '../../src/protocol/packet.js';
 import { signPacket } from '../../src/protocol/signing.js';
-import { mulberry32 } from '../../src/links/memory/prng.js';
+import { mulberry32 } from '../../src/util/prng.js';
 import { ClockState } from '../../src/mesh/clock-state.js';
 import { MeshEngine } from '../../src/mesh/relay-engine.js';
 import type { MeshEngineInit } from '../../src/mesh/mesh-types.js';

@@ -9,7 +9,8 @@
  * recipient ID (8 bytes after the sender ID, which follows the 14-byte v1 / 16-byte v2
  * header; bitchat-spec.md §2) is not the broadcast ID FF×8.
  */
-import type { ControlMessage, Link, LinkEvents, LinkKind, LinkStats } from '../../ports/link.js';
+import type { Link } from '../../ports/link.js';
+import { DelegatingLink } from '../../links/delegating-link.js';
 import { FLAGS_OFFSET } from '../../protocol/codec.js';
 import { Flags, HEADER_SIZE_V1, HEADER_SIZE_V2, PEER_ID_SIZE } from '../../protocol/packet.js';
 import { toHex } from '../../protocol/hex.js';
@@ -25,8 +26,7 @@ export function directedRecipient(frame: Uint8Array): string | undefined {
   return all ? undefined : toHex(frame.subarray(at, at + PEER_ID_SIZE));
 }
 
-export class FailoverLink implements Link {
-  readonly inner: Link;
+export class FailoverLink extends DelegatingLink {
   private readonly retention: RetentionBuffer;
   private readonly divert: (frame: Uint8Array, recipient: string, fromLinkId: string) => boolean;
 
@@ -36,31 +36,9 @@ export class FailoverLink implements Link {
    *   (closed) through another gateway link, returning whether one took it.
    */
   constructor(components: { retention: RetentionBuffer; divert: (frame: Uint8Array, recipient: string, fromLinkId: string) => boolean }, inner: Link) {
-    this.inner = inner;
+    super(inner);
     this.retention = components.retention;
     this.divert = components.divert;
-  }
-
-  get id(): string {
-    return this.inner.id;
-  }
-  get kind(): LinkKind {
-    return this.inner.kind;
-  }
-  get isGatewayLink(): boolean {
-    return this.inner.isGatewayLink;
-  }
-  get remoteAddress(): string | undefined {
-    return this.inner.remoteAddress;
-  }
-  get remotePeerId(): string | undefined {
-    return this.inner.remotePeerId;
-  }
-  get maxFrameBytes(): number {
-    return this.inner.maxFrameBytes;
-  }
-  get isOpen(): boolean {
-    return this.inner.isOpen;
   }
 
   /**
@@ -70,7 +48,7 @@ export class FailoverLink implements Link {
    * @throws as the inner link: MG_ERR_LINK_FRAME_TOO_LARGE; MG_ERR_LINK_CLOSED for
    *   broadcasts, or a directed frame no other link took.
    */
-  send(frame: Uint8Array): boolean {
+  override send(frame: Uint8Array): boolean {
     let ok: boolean;
     try {
       ok = this.inner.send(frame);
@@ -86,19 +64,4 @@ export class FailoverLink implements Link {
     return ok;
   }
 
-  sendControl(msg: ControlMessage): boolean {
-    return this.inner.sendControl(msg);
-  }
-  close(reason?: string): Promise<void> {
-    return this.inner.close(reason);
-  }
-  on<E extends keyof LinkEvents>(event: E, listener: LinkEvents[E]): void {
-    this.inner.on(event, listener);
-  }
-  off<E extends keyof LinkEvents>(event: E, listener: LinkEvents[E]): void {
-    this.inner.off(event, listener);
-  }
-  stats(): LinkStats {
-    return this.inner.stats();
-  }
 }

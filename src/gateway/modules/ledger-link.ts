@@ -5,42 +5,16 @@
  * control channel, the WebSocket link's authenticated `peer` (hello) and a negotiated
  * feature list (`features`, `negotiated`) when present.
  */
-import type { ControlMessage, Link, LinkEvents, LinkKind, LinkStats } from '../../ports/link.js';
+import type { Link } from '../../ports/link.js';
+import { DelegatingLink } from '../../links/delegating-link.js';
 
-export class SendObservedLink implements Link {
-  private readonly inner: Link;
+export class SendObservedLink extends DelegatingLink {
   private readonly onSent: (frame: Uint8Array) => void;
 
   /** @param onSent called after each accepted `send`; it must not throw (a throw is swallowed). */
   constructor(inner: Link, onSent: (frame: Uint8Array) => void) {
-    this.inner = inner;
+    super(inner);
     this.onSent = onSent;
-  }
-
-  get id(): string {
-    return this.inner.id;
-  }
-  get kind(): LinkKind {
-    return this.inner.kind;
-  }
-  get isGatewayLink(): boolean {
-    return this.inner.isGatewayLink;
-  }
-  get remoteAddress(): string | undefined {
-    return this.inner.remoteAddress;
-  }
-  get remotePeerId(): string | undefined {
-    return this.inner.remotePeerId;
-  }
-  get maxFrameBytes(): number {
-    return this.inner.maxFrameBytes;
-  }
-  get isOpen(): boolean {
-    return this.inner.isOpen;
-  }
-  /** The inner link's authenticated hello (WebSocket gateway links), if it has one. */
-  get peer(): unknown {
-    return (this.inner as { peer?: unknown }).peer;
   }
 
   /** The inner link's negotiated feature list (version negotiation), if it has one. */
@@ -51,7 +25,7 @@ export class SendObservedLink implements Link {
     return (this.inner as { negotiated?: unknown }).negotiated;
   }
 
-  send(frame: Uint8Array): boolean {
+  override send(frame: Uint8Array): boolean {
     const ok = this.inner.send(frame);
     if (ok) {
       try {
@@ -61,26 +35,6 @@ export class SendObservedLink implements Link {
       }
     }
     return ok;
-  }
-
-  sendControl(msg: ControlMessage): boolean {
-    return this.inner.sendControl(msg);
-  }
-
-  close(reason?: string): Promise<void> {
-    return this.inner.close(reason);
-  }
-
-  on<E extends keyof LinkEvents>(event: E, listener: LinkEvents[E]): void {
-    this.inner.on(event, listener);
-  }
-
-  off<E extends keyof LinkEvents>(event: E, listener: LinkEvents[E]): void {
-    this.inner.off(event, listener);
-  }
-
-  stats(): LinkStats {
-    return this.inner.stats();
   }
 }
 

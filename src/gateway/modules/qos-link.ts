@@ -8,7 +8,8 @@
 import { MeshgateError } from '../../errors.js';
 import { encodeControl } from '../../links/base-link.js';
 import type { Clock } from '../../ports/clock.js';
-import type { ControlMessage, Link, LinkEvents, LinkKind, LinkStats } from '../../ports/link.js';
+import type { ControlMessage, Link, LinkStats } from '../../ports/link.js';
+import { DelegatingLink } from '../../links/delegating-link.js';
 import { classifyControl, type FrameClassification } from '../../qos/classes.js';
 import { LinkShaper, type LinkShaperInit } from '../../qos/link-shaper.js';
 
@@ -34,8 +35,7 @@ export interface QosLinkComponents {
   fragment?: (frame: Uint8Array, limit: number) => Uint8Array[] | undefined;
 }
 
-export class QosLink implements Link {
-  readonly inner: Link;
+export class QosLink extends DelegatingLink {
   readonly shaper: LinkShaper<QosPayload>;
   private readonly drops: Record<string, number> = {};
   private readonly classify: QosLinkComponents['classify'];
@@ -43,7 +43,7 @@ export class QosLink implements Link {
 
   /** @param init the link's shaping profile (rate, burst, caps; docs/qos.md). */
   constructor(inner: Link, components: QosLinkComponents, init: LinkShaperInit) {
-    this.inner = inner;
+    super(inner);
     this.classify = components.classify;
     this.fragment = components.fragment;
     this.shaper = new LinkShaper<QosPayload>(
@@ -63,35 +63,13 @@ export class QosLink implements Link {
     inner.on('close', () => this.discard());
   }
 
-  get id(): string {
-    return this.inner.id;
-  }
-  get kind(): LinkKind {
-    return this.inner.kind;
-  }
-  get isGatewayLink(): boolean {
-    return this.inner.isGatewayLink;
-  }
-  get remoteAddress(): string | undefined {
-    return this.inner.remoteAddress;
-  }
-  get remotePeerId(): string | undefined {
-    return this.inner.remotePeerId;
-  }
-  get maxFrameBytes(): number {
-    return this.inner.maxFrameBytes;
-  }
-  get isOpen(): boolean {
-    return this.inner.isOpen;
-  }
-
   /**
    * Queue one frame in the scheduler (it leaves when the shaper allows). A frame over the
    * inner link's `maxFrameBytes` is split into protocol fragments when `fragment` can (BLE),
    * each its own unit; otherwise it goes to the inner link, which throws as its contract says.
    * @throws MeshgateError MG_ERR_LINK_CLOSED after close; the inner link's errors for oversized frames.
    */
-  send(frame: Uint8Array): boolean {
+  override send(frame: Uint8Array): boolean {
     if (!this.inner.isOpen) throw new MeshgateError('MG_ERR_LINK_CLOSED', `link ${this.id} is closed`);
     const limit = this.inner.maxFrameBytes;
     if (frame.length > limit) {
@@ -112,7 +90,7 @@ export class QosLink implements Link {
    * messages go straight to the inner link, which refuses and counts them.
    * @throws MeshgateError MG_ERR_LINK_CLOSED after close.
    */
-  sendControl(msg: ControlMessage): boolean {
+  override sendControl(msg: ControlMessage): boolean {
     if (!this.inner.isOpen) throw new MeshgateError('MG_ERR_LINK_CLOSED', `link ${this.id} is closed`);
     if (!this.inner.isGatewayLink) return this.inner.sendControl(msg);
     const encoded = encodeControl(msg);
@@ -123,28 +101,12 @@ export class QosLink implements Link {
     return true;
   }
 
-  setReadPaused(paused: boolean): void {
-    this.inner.setReadPaused?.(paused);
-  }
-
-  driverQueueBytes(): number {
-    return this.inner.driverQueueBytes?.() ?? 0;
-  }
-
-  close(reason?: string): Promise<void> {
+  override close(reason?: string): Promise<void> {
     this.discard();
     return this.inner.close(reason);
   }
 
-  on<E extends keyof LinkEvents>(event: E, listener: LinkEvents[E]): void {
-    this.inner.on(event, listener);
-  }
-
-  off<E extends keyof LinkEvents>(event: E, listener: LinkEvents[E]): void {
-    this.inner.off(event, listener);
-  }
-
-  stats(): LinkStats {
+  override stats(): LinkStats {
     const s = this.inner.stats();
     const drops = { ...s.drops };
     for (const [k, v] of Object.entries(this.drops)) drops[k] = (drops[k] ?? 0) + v;

@@ -6,4 +6,4 @@ export type { MemoryLinkInit } from './memory-link.js';
 export type { MemoryConditions } from './memory-channel.js';
 export { MemoryLinkAdapter } from './memory-link-adapter.js';
 export type { MemoryLinkAdapterComponents, MemoryLinkAdapterInit } from './memory-link-adapter.js';
-export { mulberry32 } from './prng.js';
+export { mulberry32 } from '../../util/prng.js';

@@ -10,7 +10,7 @@ import { silentLogger, type Logger } from '../../ports/logger.js';
 import { DEFAULT_MAX_FRAME_BYTES } from '../base-link.js';
 import { MemoryChannel, type MemoryConditions, type MemoryMediumCounters } from './memory-channel.js';
 import { MemoryLink } from './memory-link.js';
-import { mulberry32 } from './prng.js';
+import { mulberry32 } from '../../util/prng.js';
 
 /** Default bound on frames in flight per direction of a memory link. */
 export const DEFAULT_MEMORY_MAX_IN_FLIGHT = 1_024;

@@ -1,8 +1,9 @@
 /**
- * A tiny seeded pseudo-random number generator for simulations: mulberry32 (Tommy
- * Ettinger, public domain, 2017; the 32-bit state, constants 0x6D2B79F5, shifts 15/7/14
- * are from that reference). Not cryptographic; its only job is to make simulated loss and
- * jitter reproducible from a seed.
+ * The one seeded pseudo-random number generator of meshgate: mulberry32 (Tommy Ettinger,
+ * public domain, 2017; the 32-bit state, constants 0x6D2B79F5, shifts 15/7/14 are from that
+ * reference; period 2^32). Pure (core code may not call Math.random where it must be
+ * reproducible): simulated loss and jitter (links/memory), routing ants and simulations
+ * (routing/random.ts), audit sampling (ledger). Not cryptographic; never for keys.
  */
 
 /**
