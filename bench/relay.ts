@@ -14,6 +14,7 @@
  * Usage: npm run bench:relay [-- --messages 20000 --rounds 5]
  * Last line: one JSON object with the figures.
  */
+import { mulberry32 } from '../src/util/prng.js';
 import { cpus, totalmem, tmpdir, arch, platform } from 'node:os';
 import { verify as cryptoVerify } from 'node:crypto';
 import { spawn, spawnSync } from 'node:child_process';
@@ -93,7 +94,7 @@ function pipelineRate(startMs: number, announce: Uint8Array, frames: Uint8Array[
   const clock = new ManualClock(startMs);
   const gw = generateIdentityKeys();
   const engine = new MeshEngine(
-    { clock, logger: silentLogger, peerStore: new MemoryPeerStore(), clockState: new ClockState({ synchronized: true, source: 'bench' }), identity: { keys: gw, peerId: peerIdHexFromNoiseKey(gw.noisePublicKey) } },
+    { clock, logger: silentLogger, peerStore: new MemoryPeerStore(), clockState: new ClockState({ synchronized: true, source: 'bench' }), identity: { keys: gw, peerId: peerIdHexFromNoiseKey(gw.noisePublicKey) }, random: mulberry32(1) },
     { nickname: 'bench-gw', relayJitter: false, dedupCapacity: Math.max(10_000, frames.length * 2) },
   );
   engine.start();

@@ -1,7 +1,7 @@
 /**
  * The dependency rule (DESIGN.md §2): core logic does no I/O and reads no wall clock.
  * Core files may not import sockets, files, SQLite, BLE or serial libraries, nor call
- * Date.now()/setTimeout/setInterval; ports import nothing.
+ * Date.now()/setTimeout/setInterval or read Math.random (randomness is injected); ports import nothing.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 const SRC = fileURLToPath(new URL('../../src/', import.meta.url));
 const CORE = ['protocol', 'mesh', 'routing', 'detection', 'qos', 'ledger', 'sync'];
 const FORBIDDEN_IMPORT = /from\s+['"](node:)?(net|dgram|fs|fs\/promises|http|https|http2|child_process|tls)['"]|from\s+['"](ws|better-sqlite3|serialport|pino|@stoprocent\/[a-z-]+)['"]/;
-const FORBIDDEN_CALL = /\bDate\.now\(|(?<![.\w])setTimeout\(|(?<![.\w])setInterval\(|(?<![.\w])setImmediate\(|\bnew Date\(\)/;
+const FORBIDDEN_CALL = /\bMath\.random\b|\bDate\.now\(|(?<![.\w])setTimeout\(|(?<![.\w])setInterval\(|(?<![.\w])setImmediate\(|\bnew Date\(\)/;
 
 function tsFiles(dir: string): string[] {
   if (!existsSync(dir)) return [];

@@ -38,8 +38,15 @@ export function isTopoUrl(v: unknown): v is string {
   return typeof v === 'string' && v.length <= 256 && /^wss?:\/\/[^\s]+$/.test(v);
 }
 
+/**
+ * Largest incarnation number accepted in a rumour (2^32 − 1): a gateway increments its own
+ * incarnation once per refutation, so real values stay far below; the cap keeps a forged
+ * huge value from pushing incarnations past Number.MAX_SAFE_INTEGER.
+ */
+export const MAX_INCARNATION = 0xffff_ffff;
+
 export function parseRumour(body: unknown): RumourBody | undefined {
-  if (!isObj(body) || typeof body.peer !== 'string' || !HEX16.test(body.peer) || !isCount(body.inc)) return undefined;
+  if (!isObj(body) || typeof body.peer !== 'string' || !HEX16.test(body.peer) || !isCount(body.inc) || body.inc > MAX_INCARNATION) return undefined;
   return { peer: body.peer, inc: body.inc };
 }
 

@@ -190,7 +190,7 @@ export class Gateway {
 
     await this.probeClock();
     this.engine = new MeshEngine(
-      { clock: this.clock, logger: this.logger.child({ component: 'mesh' }), peerStore, clockState: this.clockState, identity: this.identity },
+      { clock: this.clock, logger: this.logger.child({ component: 'mesh' }), peerStore, clockState: this.clockState, identity: this.identity, random: Math.random },
       {
         nickname: cfg.nickname,
         dedupCapacity: cfg.mesh.dedupCapacity,

@@ -21,8 +21,8 @@ export interface MeshEngineComponents {
   clock: Clock;
   logger: Logger;
   peerStore: PeerStore;
-  /** Uniform in [0, 1) (default Math.random); tests pass a seeded one. */
-  random?: () => number;
+  /** Uniform in [0, 1) for relay jitter and announce intervals: the daemon passes the platform's, tests a seeded one (src/util/prng.ts). Core code never reads a random source of its own. */
+  random: () => number;
   clockState: ClockStatePort;
   /** This gateway's identity; `peerId` is 16 lowercase hex. */
   identity: { keys: IdentityKeys; peerId: string };

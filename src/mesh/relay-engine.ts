@@ -104,7 +104,7 @@ export class MeshEngine {
   constructor(components: MeshEngineComponents, init: MeshEngineInit) {
     this.clock = components.clock;
     this.logger = components.logger;
-    this.random = components.random ?? Math.random;
+    this.random = components.random;
     this.clockState = components.clockState;
     this.peerId = components.identity.peerId.toLowerCase();
     this.ownId = fromHex(this.peerId, 8);

@@ -209,7 +209,8 @@ describe('health, recovery, retention, wire validation, prober', () => {
   });
   test('gossip bodies are validated', () => {
     assert.deepEqual(parseRumour({ peer: '0123456789abcdef', inc: 2 }), { peer: '0123456789abcdef', inc: 2 });
-    for (const bad of [null, [], { peer: 'x', inc: 1 }, { peer: '0123456789abcdef', inc: -1 }, { peer: '0123456789ABCDEF', inc: 1 }]) assert.equal(parseRumour(bad), undefined);
+    for (const bad of [null, [], { peer: 'x', inc: 1 }, { peer: '0123456789abcdef', inc: -1 }, { peer: '0123456789ABCDEF', inc: 1 }, { peer: '0123456789abcdef', inc: 2 ** 32 }, { peer: '0123456789abcdef', inc: Number.MAX_SAFE_INTEGER }])
+      assert.equal(parseRumour(bad), undefined);
     const ok = { origin: '0123456789abcdef', seq: 1, nbrs: [], phones: [], urls: { '0123456789abcdef': 'ws://h:1/m' } };
     assert.ok(parseTopo(ok));
     assert.equal(parseTopo({ ...ok, urls: { '0123456789abcdef': 'http://evil' } }), undefined);

@@ -133,6 +133,13 @@ describe('detection over a simulated overlay (A–B–C, A–D–C)', () => {
     assert.ok(B.status().counters.badBodies >= 2);
     assert.ok(B.status().drops.MG_ERR_CONTROL_BAD_BODY >= 2);
     assert.ok(B.offences.some((o) => o.peerId === A.peerId && o.offence === 'invalid-frame'), 'the sender is reported to peer admission');
+    // a suspicion above B's own incarnation is forged (only B raises it): dropped, never adopted
+    const bad = B.status().counters.badBodies;
+    A.control.broadcast('suspect', { peer: B.peerId, inc: inc + 1000 });
+    A.control.broadcast('suspect', { peer: B.peerId, inc: Number.MAX_SAFE_INTEGER });
+    await net.run(100);
+    assert.equal(B.module.currentIncarnation, inc + 1);
+    assert.ok(B.status().counters.badBodies >= bad + 2);
   });
 
   test('a partition of the overlay is detected and healed when the links return', async () => {

@@ -212,3 +212,35 @@ test("negotiation: with the overlay module, the link's Noise session decides whe
   assert.equal(status(A).peers.length, 1, 'only the session that negotiated ProofOfRelay takes part');
   assert.equal(status(A).counters.notNegotiated, 1);
 });
+
+test('a redelivered batch is verified before it is acknowledged: a known root with a forged signature is MG_ERR_LEDGER_FORGED and gets no ack', () => {
+  const { clock, A, B, pair, phone } = setup();
+  const bodies: unknown[] = [];
+  let acks = 0;
+  const dispatchA = A.control.dispatch.bind(A.control);
+  A.control.dispatch = (link, msg) => {
+    if (msg.type === RECEIPT_BATCH_TYPE) bodies.push(msg.body);
+    dispatchA(link, msg);
+  };
+  const dispatchB = B.control.dispatch.bind(B.control);
+  B.control.dispatch = (link, msg) => {
+    if (msg.type === 'receipt-ack') acks++;
+    dispatchB(link, msg);
+  };
+  relay(A, B, pair, signedMessage(phone, 'once', clock.now()));
+  clock.advance(100);
+  assert.equal(bodies.length, 1);
+  assert.equal(acks, 1);
+  const honest = bodies[0] as { sig: string };
+  // an honest redelivery is acknowledged again and not counted twice
+  A.control.dispatch(pair.ab, { type: RECEIPT_BATCH_TYPE, body: honest });
+  assert.equal(acks, 2);
+  assert.equal(status(A).counters.redelivered, 1);
+  // the same root under a forged signature is refused
+  const forgedSig = Buffer.from(honest.sig, 'hex');
+  forgedSig[0] ^= 0xff;
+  A.control.dispatch(pair.ab, { type: RECEIPT_BATCH_TYPE, body: { ...honest, sig: forgedSig.toString('hex') } });
+  assert.equal(acks, 2, 'no ack for the forgery');
+  assert.equal(status(A).rejected.MG_ERR_LEDGER_FORGED, 1);
+  assert.equal(status(A).counters.redelivered, 1);
+});

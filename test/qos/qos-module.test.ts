@@ -176,6 +176,9 @@ test('group and per-peer caps: links that share a bucket share its rate', async 
   clock.advance(5_000);
   assert.ok(bytes(phone) <= 1000 * 5 + 1000 + 250, `phone capped: ${bytes(phone)}`);
   assert.equal((gw.module.status() as { peerCaps: number }).peerCaps, 3);
+  // a phone that announces new peer IDs on the same link does not pile up buckets
+  for (const id of ['aaaaaaaaaaaaaaaa', 'bbbbbbbbbbbbbbbb', 'cccccccccccccccc']) gw.emitPeer(id, 'lan#9');
+  assert.equal((gw.module.status() as { peerCaps: number }).peerCaps, 3, 'the old IDs released their buckets');
   // a peer bucket lives as long as a link to that peer
   await l1.close();
   assert.equal((gw.module.status() as { peerCaps: number }).peerCaps, 3, 'gw2 still uses peer 1');

@@ -63,7 +63,10 @@ export class DetectionGossip {
     if (!r) return this.bad('suspect', linkId, from);
     this.counters.rumoursIn++;
     if (r.peer === this.c.self) {
-      if (r.inc >= this.c.incarnation()) {
+      // Only this gateway raises its own incarnation (SWIM §4.2), so a suspicion of us above
+      // our current incarnation is forged: counted as a bad body, never adopted.
+      if (r.inc > this.c.incarnation()) return this.bad('suspect', linkId, from);
+      if (r.inc === this.c.incarnation()) {
         const inc = this.c.setIncarnation(r.inc + 1);
         this.counters.refutations++;
         this.c.onRefute(inc, from);
@@ -89,8 +92,9 @@ export class DetectionGossip {
     if (!t) return this.bad('topo', linkId, from);
     this.counters.topoIn++;
     if (t.origin === this.c.self) return;
-    this.c.onGateway(t.origin);
     if (this.c.topology.accept({ origin: t.origin, seq: t.seq, neighbours: t.nbrs, phones: t.phones, urls: t.urls, receivedAt: this.c.now() })) {
+      // only an accepted record makes its origin a known gateway (refused ones add nothing)
+      this.c.onGateway(t.origin);
       // routes are re-decided on the module's next check, not per record
       this.c.control.broadcast('topo', t, { exceptLinkId: linkId });
     }

@@ -157,7 +157,7 @@ export class DetectionModule implements GatewayModule {
       incarnation: () => this.incarnation,
       setIncarnation: (n) => (this.incarnation = this.persistIncarnation(n)),
       linkedTo: (peer) => this.gatewayLinks().some((l) => l.remotePeerId === peer),
-      onGateway: (peer) => this.gatewayIds.add(peer),
+      onGateway: (peer) => this.addGateway(peer),
       onRefute: (incarnation, from) => this.events.push({ type: 'refute', at: ctx.clock.now(), incarnation, from: from ?? null }),
       onBadBody: (type, linkId, peerId) => this.reportBadBody(type, linkId, peerId),
     });
@@ -280,7 +280,7 @@ export class DetectionModule implements GatewayModule {
     this.routes.linkUp(l.id);
     this.membership.heartbeat(linkKey(l.id), 'link');
     if (l.remotePeerId) {
-      this.gatewayIds.add(l.remotePeerId);
+      this.addGateway(l.remotePeerId);
       this.membership.heartbeat(l.remotePeerId, 'gateway');
     }
     this.prober.ping(l.id);
@@ -321,10 +321,21 @@ export class DetectionModule implements GatewayModule {
       this.ctx.events.emit('link-rtt', { linkId: e.linkId, peerId: e.peerId, rttMs: e.rttMs, at: now });
     }
     if (e.peerId) {
-      this.gatewayIds.add(e.peerId);
+      this.addGateway(e.peerId);
       this.membership.heartbeat(e.peerId, 'gateway');
       this.membership.aliveRumour(e.peerId, e.incarnation);
     }
+  }
+
+  /** Remember a gateway peer ID; bounded by detection.maxMonitoredPeers (the longest-known is forgotten first). */
+  private addGateway(peer: string): void {
+    if (this.gatewayIds.has(peer)) return;
+    const max = this.ctx?.config.detection.maxMonitoredPeers ?? 10_000;
+    if (this.gatewayIds.size >= max) {
+      const oldest = this.gatewayIds.values().next().value;
+      if (oldest !== undefined) this.gatewayIds.delete(oldest);
+    }
+    this.gatewayIds.add(peer);
   }
 
   private onIndirect(e: { target: string; ok: boolean; acks: number; nacks: number; requested: number }): void {

@@ -56,6 +56,9 @@ import { ReceiptSigner, billable, recipientOf } from './ledger-signer.js';
 import { buildLedgerExport } from './ledger-exporter.js';
 import { sealLedger } from './ledger-sealer.js';
 
+/** Shortest interval between two re-sends of unacknowledged receipt batches on one link, ms. */
+export const RESEND_MIN_INTERVAL_MS = 10_000;
+
 /** Control type of the feature hello. */
 export const LEDGER_HELLO_TYPE = 'ledger-hello';
 /** Control type of a receipt-batch acknowledgement `{ v: 1, root }`. */
@@ -99,6 +102,8 @@ export class LedgerModule implements GatewayModule {
   private readonly unsubscribe: Array<() => void> = [];
   private epochTimer: TimerHandle | undefined;
   private sealTimer: TimerHandle | undefined;
+  /** When unacknowledged batches were last re-sent on each link (ms), for the resend rate limit. */
+  private readonly lastResendAt = new Map<string, number>();
   private readonly counters = { sentRecorded: 0, batchesReceived: 0, receiptsStored: 0, redelivered: 0, resent: 0, storageErrors: 0, notNegotiated: 0 };
   private readonly rejectedSession: Record<string, number> = {};
 
@@ -220,6 +225,7 @@ export class LedgerModule implements GatewayModule {
     const p = this.peers.get(link.id);
     if (!p || !this.ctx) return;
     this.peers.delete(link.id);
+    this.lastResendAt.delete(link.id);
     this.signer?.availability.linkDown(p.peerId, this.ctx.clock.now());
   }
 
@@ -236,7 +242,12 @@ export class LedgerModule implements GatewayModule {
     if (!p.proofOfRelay || !this.store || !this.ctx) return;
     const key = typeof b.signingPublicKey === 'string' && /^[0-9a-f]{64}$/.test(b.signingPublicKey) ? b.signingPublicKey : undefined;
     this.guard(() => this.store?.noteIdentity(p.peerId, key, this.ctx!.clock.now()));
-    // Re-send batches the peer never acknowledged (e.g. it crashed before storing them).
+    // Re-send batches the peer never acknowledged (e.g. it crashed before storing them), at
+    // most once per RESEND_MIN_INTERVAL_MS per link: a peer repeating its hello gets no amplification.
+    const now = this.ctx.clock.now();
+    const last = this.lastResendAt.get(env.linkId);
+    if (last !== undefined && now - last < RESEND_MIN_INTERVAL_MS) return;
+    this.lastResendAt.set(env.linkId, now);
     this.counters.resent += this.signer?.resend(p.peerId, env.linkId) ?? 0;
   }
 
@@ -279,11 +290,7 @@ export class LedgerModule implements GatewayModule {
     const key = store.identity(batch.signer)?.signingKey;
     if (!key) return this.reject('MG_ERR_LEDGER_UNKNOWN_KEY', n);
     this.counters.batchesReceived++;
-    if (store.hasSignerBatch(batch.signer, batch.root)) {
-      this.counters.redelivered++;
-      ctx.control.send(env.linkId, RECEIPT_ACK_TYPE, { v: 1, root: toHex(batch.root) });
-      return;
-    }
+    // Verify before anything else, redeliveries included: a known root with a bad signature is a forgery, not a redelivery.
     const verdict = verifyReceiptBatch(batch, Buffer.from(key, 'hex'));
     if (!verdict.ok) {
       ctx.logger.warn({ code: verdict.code, signer: batch.signer, reason: verdict.reason }, 'receipt batch rejected');
@@ -291,6 +298,11 @@ export class LedgerModule implements GatewayModule {
       ctx.admission.report({ peerId: batch.signer, offence: verdict.code === 'MG_ERR_LEDGER_FORGED' ? 'bad-signature' : 'invalid-frame', detail: verdict.code });
       this.guard(() => store.countRejection(verdict.code, n));
       return this.reject(verdict.code, n, { persist: false });
+    }
+    if (store.hasSignerBatch(batch.signer, batch.root)) {
+      this.counters.redelivered++;
+      ctx.control.send(env.linkId, RECEIPT_ACK_TYPE, { v: 1, root: toHex(batch.root) });
+      return;
     }
     const now = ctx.clock.now();
     const ok = this.guard(() => {

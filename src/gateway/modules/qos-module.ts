@@ -190,7 +190,10 @@ export class QosModule implements GatewayModule {
     if (kind === 'removed' || directLinkId === null || !this.ctx || this.ctx.config.qos.peerRateBytesPerSec === 0) return;
     const e = this.entries.get(directLinkId);
     if (!e || e.link.isGatewayLink || e.peerId === peerId) return;
+    const old = e.peerId;
     e.peerId = peerId;
+    // a link whose phone announced a new peer ID releases the old ID's bucket (bounded by open links)
+    if (old !== undefined && ![...this.entries.values()].some((x) => x.peerId === old)) this.peerBuckets.delete(old);
     this.applyBuckets(e);
   }
 

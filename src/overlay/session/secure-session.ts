@@ -178,6 +178,9 @@ export class SecureSession {
     if (p && p.kind !== kind) throw new MeshgateError('MG_ERR_SESSION_RECORD', 'item kind changed inside a chunked message');
     const bytes = (p?.bytes ?? 0) + chunk.length;
     if (bytes > cap) throw new MeshgateError('MG_ERR_SESSION_RECORD', `message over ${cap} bytes`);
+    // An empty continuation chunk carries nothing: refusing it bounds the parts of a
+    // chunked message by its byte cap (else a peer could queue unbounded empty parts).
+    if (flags & MORE && chunk.length === 0) throw new MeshgateError('MG_ERR_SESSION_RECORD', 'empty chunk inside a chunked message');
     if (flags & MORE) {
       if (p) {
         p.parts.push(new Uint8Array(chunk));

@@ -210,3 +210,13 @@ test('property: arbitrary records from another machine only ever fail with a cod
     { numRuns: 300 },
   );
 });
+
+test('records: empty continuation chunks are refused (MG_ERR_SESSION_RECORD), so a chunked message cannot grow without bytes', () => {
+  const { da, db } = run(side('dialler', generateIdentityKeys()), side('listener', generateIdentityKeys()));
+  const sa = new SecureSession({ ciphers: da!.ciphers, maxFrameBytes: 1000 });
+  const sb = new SecureSession({ ciphers: db!.ciphers, maxFrameBytes: 1000 });
+  const inner = new Uint8Array(4 * 100);
+  for (let i = 0; i < inner.length; i += 4) inner[i] = 0x80; // frame item, MORE, length 0
+  const rec = (sa as unknown as { encrypt(b: Uint8Array): Uint8Array }).encrypt(inner);
+  assert.throws(() => sb.open(rec), (e: unknown) => e instanceof MeshgateError && e.code === 'MG_ERR_SESSION_RECORD');
+});
