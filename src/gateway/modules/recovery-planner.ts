@@ -14,6 +14,9 @@ import { DEFAULT_RECONNECT_POLICY } from '../../links/backoff.js';
 /** Dial URLs remembered with the peer they reached (bounded). */
 export const MAX_REMEMBERED_DIALS = 256;
 
+/** Most bridge dials (source `detection-bridge`) kept at once; the oldest is hung up for a new one. */
+export const MAX_BRIDGE_DIALS = 4;
+
 export class RecoveryPlanner {
   private readonly topology: Topology;
   private readonly dialer: GatewayDialer;
@@ -55,6 +58,11 @@ export class RecoveryPlanner {
     let detail = `alternatives ${alternativeHops}`;
     const b = DEFAULT_RECONNECT_POLICY;
     if (strategies.includes('reconnect')) detail += `; redial back-off ${b.initialMs}..${b.maxMs} ms x${b.factor} ±${b.jitter * 100}%`;
+    if (strategies.includes('bridge') && bridgeUrl) {
+      // bridge dials are bounded: the oldest is hung up to make room (URLs come from gossip)
+      const bridges = dialled.filter((d) => d.source === 'detection-bridge');
+      for (let i = 0; i <= bridges.length - MAX_BRIDGE_DIALS; i++) this.dialer.hangup(bridges[i].url);
+    }
     if (strategies.includes('bridge') && bridgeUrl && this.dialer.dial(bridgeUrl, { source: 'detection-bridge' })) {
       this.bridgesDialled++;
       detail += `; bridging via ${bridgeUrl}`;
