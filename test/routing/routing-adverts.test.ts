@@ -47,3 +47,34 @@ test('bad adverts are counted by code and reported as the sending neighbour offe
   assert.equal(drops.at(-1), 'MG_ERR_LSA_STALE', 'a repeat is stale, not flooded again');
   assert.equal(sent.length, 1);
 });
+
+test("an advert signed with a key other than the one the mesh pinned for that gateway's Noise key is refused and reported", () => {
+  const clock = new ManualClock();
+  const keys = generateIdentityKeys();
+  const own = peerIdHexFromNoiseKey(keys.noisePublicKey);
+  const reports: OffenceReport[] = [];
+  const ctx = {
+    clock,
+    identity: { keys, peerId: own },
+    links: () => [{ id: 'gw-1', remotePeerId: 'aaaaaaaaaaaaaaaa', remoteAddress: '192.0.2.1:7778' }],
+    admission: { report: (r: OffenceReport) => reports.push(r) },
+    control: { broadcast: () => 1, send: () => true },
+  } as unknown as GatewayModuleContext;
+  const victim = generateIdentityKeys();
+  // the impostor knows the victim's public Noise key, but signs with its own Ed25519 key
+  const mallory = generateIdentityKeys();
+  const impostor = { ...victim, signingPublicKey: mallory.signingPublicKey, signingPrivateKey: mallory.signingPrivateKey };
+  const pins = new Map([[Buffer.from(victim.noisePublicKey).toString('hex'), Buffer.from(victim.signingPublicKey).toString('hex')]]);
+  const engine = new RoutingEngine({ clock, random: seededRandom(1) }, { ownId: own });
+  const drops: string[] = [];
+  const ex = new AdvertExchange(
+    { ctx, engine, drop: (c) => drops.push(c), safely: (fn) => fn(), meshSigningKey: (nk) => pins.get(nk) },
+    { holdMs: 60_000, coverageM: 100 },
+  );
+  const links = [{ neighbour: '00000000000000aa', kind: 'phone' as const, cost: 12, rttMs: 10, deliveryRatio: 1, bandwidthBytesPerSec: 0 }];
+  ex.receive('gw-1', { lsa: Buffer.from(encodeLsa({ seq: 0xffff_fff0, holdMs: 60_000, links }, impostor)).toString('base64') });
+  assert.deepEqual(drops, ['MG_ERR_LSA_BAD_SIGNATURE']);
+  assert.equal(reports[0].offence, 'bad-signature');
+  ex.receive('gw-1', { lsa: Buffer.from(encodeLsa({ seq: 1, holdMs: 60_000, links }, victim)).toString('base64') });
+  assert.equal(ex.counters.lsaAccepted, 1, "the real gateway's advert is accepted");
+});

@@ -6,6 +6,7 @@
  * in the LsaDatabase, apply to the topology) and floods new ones on, unchanged, to every
  * other gateway link (OSPF-style, RFC 2328 §13). Counters feed /api/status.
  */
+import { toHex } from '../../protocol/hex.js';
 import { errorCodeOf, type ErrorCode } from '../../errors.js';
 import type { TimerHandle } from '../../ports/clock.js';
 import { decodeLsa, encodeLsa, LsaDatabase, MAX_LSA_LINKS, type EdgeMetrics, type LsaLink, type RoutingEngine } from '../../routing/index.js';
@@ -30,7 +31,14 @@ export class AdvertExchange {
   private readonly engine: RoutingEngine;
 
   constructor(
-    private readonly components: { ctx: GatewayModuleContext; engine: RoutingEngine; drop: (code: ErrorCode) => void; safely: (fn: () => void) => void },
+    private readonly components: {
+      ctx: GatewayModuleContext;
+      engine: RoutingEngine;
+      drop: (code: ErrorCode) => void;
+      safely: (fn: () => void) => void;
+      /** The Ed25519 key (hex) the mesh pinned for a Noise key (hex) when that gateway's announce verified, if any. */
+      meshSigningKey?: (noiseKeyHex: string) => string | undefined;
+    },
     private readonly init: { holdMs: number; coverageM: number },
   ) {
     this.ctx = components.ctx;
@@ -119,6 +127,14 @@ export class AdvertExchange {
       // gateways verify adverts before flooding them on, so a bad one is the sending neighbour's offence
       this.reportOffence(linkId, code === 'MG_ERR_LSA_BAD_SIGNATURE' ? 'bad-signature' : 'invalid-frame', code);
       return drop(code);
+    }
+    // The advert's signing key must be the one the mesh already pinned for that gateway's
+    // Noise key (its verified announces), so a TOFU pin evicted from the advert table cannot
+    // be re-pinned to an impostor's key.
+    const meshKey = this.components.meshSigningKey?.(toHex(lsa.noisePublicKey));
+    if (meshKey !== undefined && meshKey !== toHex(lsa.signingPublicKey)) {
+      this.reportOffence(linkId, 'bad-signature', 'MG_ERR_LSA_BAD_SIGNATURE');
+      return drop('MG_ERR_LSA_BAD_SIGNATURE');
     }
     const now = this.ctx.clock.now();
     if (lsa.origin === this.ctx.identity.peerId) return drop('MG_ERR_LSA_STALE');

@@ -25,6 +25,7 @@
  * engine's per-first-hop costs (`gatewayHopCosts`); a peer detection declares down is
  * withdrawn from the topology at once (docs/routing.md "Hold-down and failure detection").
  */
+import { preparedRetained } from '../../storage/index.js';
 import { errorCodeOf, type ErrorCode } from '../../errors.js';
 import { decodeAnnounce, hasCapability, Capability } from '../../protocol/announce.js';
 import { fromHex, toHex } from '../../protocol/hex.js';
@@ -110,7 +111,11 @@ export class RoutingModule implements GatewayModule {
     this.listen('peer-state', (e) => {
       if (e.state === 'down') this.withdraw(e.peerId);
     });
-    this.adverts = new AdvertExchange({ ctx, engine: this.engine, drop: (code) => this.drop(code), safely: (fn) => this.safely(fn) }, { holdMs: c.lsaHoldMs, coverageM: c.coverageM });
+    const meshPin = preparedRetained<[string], { signing_public_key: string }>(ctx.db, 'SELECT signing_public_key FROM pinned_keys WHERE noise_public_key = ?');
+    this.adverts = new AdvertExchange(
+      { ctx, engine: this.engine, drop: (code) => this.drop(code), safely: (fn) => this.safely(fn), meshSigningKey: (nk) => meshPin.get(nk)?.signing_public_key },
+      { holdMs: c.lsaHoldMs, coverageM: c.coverageM },
+    );
     this.unsub.push(ctx.control.on('lsa', (m) => this.safely(() => this.adverts.receive(m.linkId, m.body))));
     this.unsub.push(ctx.control.on('rping', (m) => this.safely(() => this.onPing(m.linkId, m.body))));
     this.unsub.push(ctx.control.on('rpong', (m) => this.safely(() => this.onPong(m.linkId, m.body))));
