@@ -88,21 +88,7 @@ export class MemoryChannel {
    * copies on send). Returns 'full' when `maxInFlight` frames are already in flight.
    */
   push(frame: Uint8Array): MemoryPushResult {
-    if (this.done) return 'lost';
-    if (this.frames >= this.init.maxInFlight) {
-      this.c.counters.queueFull++;
-      return 'full';
-    }
-    const cond = this.c.conditions();
-    this.c.counters.sent++;
-    if (cond.lossRate > 0 && this.c.random() < cond.lossRate) {
-      this.c.counters.lost++;
-      return 'lost';
-    }
-    const jitter = cond.jitterMs > 0 ? this.c.random() * cond.jitterMs : 0;
-    this.enqueue({ dueAt: this.c.clock.now() + cond.latencyMs + jitter, frame, closeReason: undefined });
-    this.frames++;
-    return 'queued';
+    return this.admit({ dueAt: 0, frame, closeReason: undefined });
   }
 
   /**
@@ -110,6 +96,12 @@ export class MemoryChannel {
    * bound as frames. The body is deep-copied through JSON (as a real transport would).
    */
   pushControl(msg: ControlMessage): MemoryPushResult {
+    const copy: ControlMessage = { type: msg.type, body: JSON.parse(JSON.stringify(msg.body ?? null)) as unknown };
+    return this.admit({ dueAt: 0, frame: undefined, control: copy, closeReason: undefined });
+  }
+
+  /** Apply the in-flight bound, loss and latency (+ jitter) to one frame or control entry. */
+  private admit(e: Entry): MemoryPushResult {
     if (this.done) return 'lost';
     if (this.frames >= this.init.maxInFlight) {
       this.c.counters.queueFull++;
@@ -122,8 +114,8 @@ export class MemoryChannel {
       return 'lost';
     }
     const jitter = cond.jitterMs > 0 ? this.c.random() * cond.jitterMs : 0;
-    const copy: ControlMessage = { type: msg.type, body: JSON.parse(JSON.stringify(msg.body ?? null)) as unknown };
-    this.enqueue({ dueAt: this.c.clock.now() + cond.latencyMs + jitter, frame: undefined, control: copy, closeReason: undefined });
+    e.dueAt = this.c.clock.now() + cond.latencyMs + jitter;
+    this.enqueue(e);
     this.frames++;
     return 'queued';
   }
