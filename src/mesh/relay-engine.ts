@@ -22,9 +22,10 @@
  * Core logic: time and timers come only from the injected Clock, randomness from
  * `random`, persistence from the PeerStore port.
  *
- * Why ~400 lines in one file: the per-frame pipeline stays readable top to bottom in one
- * place; each of its parts (dedup cache, peer directory, relay scheduler, announcer, link
- * set, jitter, next hop) already lives in a file of its own.
+ * Why over 400 lines in one file: the per-frame pipeline (including the route-policy
+ * hook) stays readable top to bottom in one place; each of its parts (dedup cache, peer
+ * directory, relay scheduler, announcer, link set, jitter, next hop, route policy types)
+ * already lives in a file of its own.
  */
 import type { KeyObject } from 'node:crypto';
 import { MeshgateError, errorCodeOf, type ErrorCode } from '../errors.js';

@@ -15,13 +15,18 @@
  *
  * Negotiation: each side sends `ledger-hello` `{ v: 1, features: ['proof-of-relay'],
  * signingPublicKey }` on every gateway link; receipts are only issued to, and hand-overs
- * only recorded for, peers whose hello arrived. When a link carries a negotiated feature
- * list (`features` / `negotiated.features`, from version negotiation), a list without
- * `proof-of-relay` turns the ledger off for that link.
+ * only recorded for, peers whose hello arrived. The overlay module's negotiated session
+ * decides first: a session without ProofOfRelay turns the ledger off for that link; a link
+ * without a session falls back to a feature list on the link object.
  *
  * Test-only fault point: with components.faultPoint `ledger-after-receipt` (set from the
  * environment variable MESHGATE_TEST_FAULT by src/gateway/modules.ts) the process kills
  * itself right after a receipt batch is stored and before it is credited.
+ *
+ * Why over 400 lines in one file: this is the wiring of both sides of the protocol (link
+ * events, the three control messages, epochs, status); storage (ledger-store.ts), sealing,
+ * export, the signer and the link decorator are in files of their own, and every rule is in
+ * src/ledger.
  */
 import type { KeyObject } from 'node:crypto';
 import type { GatewayModule, GatewayModuleContext } from '../module.js';

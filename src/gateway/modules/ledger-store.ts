@@ -11,6 +11,11 @@
  * `pending` to `credited` in one transaction, so after a restart {@link LedgerStore.creditPending}
  * finishes the job exactly once. A re-delivered batch (same signer and root) is recognised
  * and not stored twice; a counter is stored at most once per (signer, relayer).
+ *
+ * Why over 400 lines in one file: every statement of the ledger's tables is prepared here,
+ * next to the migrations that create those tables, so a schema change and the SQL that
+ * depends on it are reviewed together; the logic that decides anything (receipts, rewards,
+ * Merkle batches, audit) lives in src/ledger and the exporter/sealer/signer files.
  */
 import type { Database } from '../../storage/index.js';
 import { applyModuleMigrations, preparedRetained } from '../../storage/index.js';

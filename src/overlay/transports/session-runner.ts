@@ -166,3 +166,46 @@ export function runSession(c: SessionRunnerComponents, init: SessionRunInit, onE
   };
   for (const r of hs.start()) ch.send(r);
 }
+
+/** Counters every session-based gateway adapter (WebSocket, WebTransport) reports on status. */
+export interface SessionAdapterStats {
+  /** Sessions this side refused, by reason. */
+  helloFailures: Record<SessionFailureReason, number>;
+  /** Sessions the peer refused (close 4001), by the reason it gave. */
+  helloRefusals: Record<SessionFailureReason, number>;
+  /** Established sessions by negotiated mode. */
+  modes: Record<string, number>;
+  /** Outbound connection attempts. */
+  dials: number;
+  /** Inbound connections accepted. */
+  accepted: number;
+  /** Inbound connections refused (connection cap or admission). */
+  refused: number;
+  /** Authenticated links open now. */
+  active: number;
+  /** Connections open now that have not (yet) established a session. */
+  pending: number;
+}
+
+/**
+ * The end of {@link runSession} as both gateway adapters handle it: a failure is reported
+ * through `emit.error`; an established link is tracked in `links` until it closes, handed to
+ * `onEnd`, then announced through `emit.link`.
+ */
+export function sessionEnd(
+  links: Set<SecureLink>,
+  emit: { link(link: SecureLink): void; error(err: MeshgateError): void },
+  onEnd: (link: SecureLink | undefined) => void,
+): (link: SecureLink | undefined, err?: MeshgateError) => void {
+  return (link, err) => {
+    if (!link) {
+      if (err) emit.error(err);
+      onEnd(undefined);
+      return;
+    }
+    links.add(link);
+    link.on('close', () => links.delete(link));
+    onEnd(link);
+    emit.link(link);
+  };
+}

@@ -21,7 +21,7 @@ import { reconnectDelayMs, reconnectPolicy, type ReconnectPolicy } from '../../l
 import { MAX_RECORD_BYTES } from '../session/records.js';
 import { memorySessionAuthority, type SessionAuthority } from '../session/session-authority.js';
 import type { SessionFailureReason } from '../session/session-failure.js';
-import { DEFAULT_HANDSHAKE_TIMEOUT_MS, newSessionCounters, runSession, type SessionCounters } from './session-runner.js';
+import { DEFAULT_HANDSHAKE_TIMEOUT_MS, newSessionCounters, runSession, type SessionCounters, sessionEnd, type SessionAdapterStats } from './session-runner.js';
 import { WsChannel } from './ws-channel.js';
 import type { SecureLink } from './secure-link.js';
 
@@ -75,23 +75,7 @@ export interface WsGatewayLinkAdapterInit {
 }
 
 /** Counters of one adapter (all monotonic except `active` and `pending`). */
-export interface WsGatewayAdapterStats {
-  /** Sessions this side refused, by reason. */
-  helloFailures: Record<SessionFailureReason, number>;
-  /** Sessions the peer refused (close 4001), by the reason it gave. */
-  helloRefusals: Record<SessionFailureReason, number>;
-  /** Established sessions by negotiated mode. */
-  modes: Record<string, number>;
-  /** Outbound connection attempts. */
-  dials: number;
-  /** Inbound WebSocket upgrades accepted. */
-  accepted: number;
-  /** Inbound upgrades refused (connection cap or admission). */
-  refused: number;
-  /** Authenticated links open now. */
-  active: number;
-  /** Sockets open now that have not (yet) established a session. */
-  pending: number;
+export interface WsGatewayAdapterStats extends SessionAdapterStats {
   /** `ws` or `wss`. */
   scheme: 'ws' | 'wss';
   /** The wss:// certificate (SHA-256 of the DER, expiry ms), or null for ws://. */
@@ -396,17 +380,7 @@ export class WsGatewayLinkAdapter extends BaseLinkAdapter {
         rekeyInterval: this.init.rekeyInterval,
         counters: this.counters,
       },
-      (link, err) => {
-        if (!link) {
-          if (err) this.emit('error', err);
-          onEnd(undefined);
-          return;
-        }
-        this.links.add(link);
-        link.on('close', () => this.links.delete(link));
-        onEnd(link);
-        this.emit('link', link as Link);
-      },
+      sessionEnd(this.links, { link: (l) => this.emit('link', l as Link), error: (e) => this.emit('error', e) }, onEnd),
     );
   }
 }

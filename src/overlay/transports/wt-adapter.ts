@@ -18,7 +18,7 @@ import type { IdentityKeys } from '../../protocol/keys.js';
 import { reconnectDelayMs, reconnectPolicy, type ReconnectPolicy } from '../../links/backoff.js';
 import { memorySessionAuthority, type SessionAuthority } from '../session/session-authority.js';
 import type { SessionFailureReason } from '../session/session-failure.js';
-import { DEFAULT_HANDSHAKE_TIMEOUT_MS, newSessionCounters, runSession, type SessionCounters } from './session-runner.js';
+import { DEFAULT_HANDSHAKE_TIMEOUT_MS, newSessionCounters, runSession, type SessionCounters, sessionEnd, type SessionAdapterStats } from './session-runner.js';
 import { WtChannel } from './wt-channel.js';
 import { loadWebTransport } from './wt-library.js';
 import type { SecureLink } from './secure-link.js';
@@ -58,16 +58,10 @@ export interface WtAdapterInit {
   maxConnections?: number;
 }
 
-export interface WtAdapterStats {
-  helloFailures: Record<SessionFailureReason, number>;
-  helloRefusals: Record<SessionFailureReason, number>;
-  modes: Record<string, number>;
-  dials: number;
+/** Counters of the WebTransport adapter: the session adapter counters plus failed dials. */
+export interface WtAdapterStats extends SessionAdapterStats {
+  /** Dials whose WebTransport session could not be opened. */
   dialFailures: number;
-  accepted: number;
-  refused: number;
-  active: number;
-  pending: number;
 }
 
 interface Dialler {
@@ -362,17 +356,7 @@ export class WebTransportLinkAdapter extends BaseLinkAdapter {
         rekeyInterval: this.init.rekeyInterval,
         counters: this.counters,
       },
-      (link, err) => {
-        if (!link) {
-          if (err) this.emit('error', err);
-          onEnd(undefined);
-          return;
-        }
-        this.links.add(link);
-        link.on('close', () => this.links.delete(link));
-        onEnd(link);
-        this.emit('link', link as Link);
-      },
+      sessionEnd(this.links, { link: (l) => this.emit('link', l as Link), error: (e) => this.emit('error', e) }, onEnd),
     );
   }
 }
